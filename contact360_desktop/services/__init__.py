@@ -1,0 +1,1 @@
+"""Use cases. Services take a session or connection from their caller and never commit."""

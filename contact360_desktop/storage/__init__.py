@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models and migrations, the embedded server, file stores."""
