@@ -21,22 +21,27 @@ def _config() -> Config:
     return config
 
 
-def head_revision() -> str:
-    return str(ScriptDirectory.from_config(_config()).get_current_head())
+def _revision_label(heads: tuple[str, ...]) -> str | None:
+    return "+".join(sorted(heads)) or None
+
+
+def head_revisions() -> str | None:
+    return _revision_label(tuple(ScriptDirectory.from_config(_config()).get_heads()))
 
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return _revision_label(MigrationContext.configure(conn).get_current_heads())
 
 
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Upgrade to head; returns (revision before, revision after). Idempotent."""
     with engine.begin() as conn:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_LOCK_KEY})
-        before = MigrationContext.configure(conn).get_current_revision()
+        before = _revision_label(MigrationContext.configure(conn).get_current_heads())
         config = _config()
         config.attributes["connection"] = conn
-        command.upgrade(config, "head")
-        after = MigrationContext.configure(conn).get_current_revision()
+        # "heads": feature migrations branch from the initial schema independently.
+        command.upgrade(config, "heads")
+        after = _revision_label(MigrationContext.configure(conn).get_current_heads())
     return before, str(after)
