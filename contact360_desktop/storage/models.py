@@ -76,14 +76,15 @@ class Company(Base):
 class Contact(Base):
     __tablename__ = "contacts"
     __table_args__ = (
-        Index("uq_contacts_email", func.lower(text("email")), unique=True),
+        # Emails are stored lower-cased (migration 0002): a plain unique btree in "C" collation.
+        Index("uq_contacts_email", "email", unique=True),
         Index("ix_contacts_company_id", "company_id"),
         Index("ix_contacts_name", func.lower(text("last_name")), func.lower(text("first_name"))),
         Index("ix_contacts_created", "created_at", "id"),
     )
 
     id: Mapped[uuid_pk]
-    email: Mapped[str] = mapped_column(String(FIELD_LIMITS["email"]))
+    email: Mapped[str] = mapped_column(String(FIELD_LIMITS["email"], collation="C"))
     first_name: Mapped[str | None] = _limited("first_name")
     last_name: Mapped[str | None] = _limited("last_name")
     title: Mapped[str | None] = _limited("title")
@@ -95,9 +96,9 @@ class Contact(Base):
     country: Mapped[str | None] = _limited("country")
     seniority: Mapped[str | None] = _limited("seniority")
     department: Mapped[str | None] = _limited("department")
-    company_id: Mapped[uuid.UUID | None] = mapped_column(
-        UUID(as_uuid=True), ForeignKey("companies.id", ondelete="SET NULL")
-    )
+    #: References companies.id; no FK (its per-row check dominated bulk imports). A trigger on
+    #: companies keeps ON DELETE SET NULL (migration 0002).
+    company_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     custom_fields: Mapped[json_object]
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
