@@ -36,7 +36,12 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 # value the user had before the bundle started must come back (PyInstaller saves it as <NAME>_ORIG).
 LIBRARY_PATH_VARS = ("LD_LIBRARY_PATH", "DYLD_LIBRARY_PATH", "DYLD_FRAMEWORK_PATH", "LIBPATH")
 # Qt variables the bundle may set for itself; a system Qt program must not inherit them.
-_BUNDLE_ONLY_VARS = ("QT_PLUGIN_PATH", "QT_QPA_PLATFORM_PLUGIN_PATH", "QML2_IMPORT_PATH", "QTWEBENGINEPROCESS_PATH")
+_BUNDLE_ONLY_VARS = (
+    "QT_PLUGIN_PATH",
+    "QT_QPA_PLATFORM_PLUGIN_PATH",
+    "QML2_IMPORT_PATH",
+    "QTWEBENGINEPROCESS_PATH",
+)
 
 
 def is_frozen() -> bool:

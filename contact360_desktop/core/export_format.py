@@ -61,7 +61,8 @@ NEUTRALISED_KINDS: Final[frozenset[str]] = frozenset({TEXT, PHONE})
 FORMULA_TRIGGERS: Final[str] = "=+-@\t\r\n"
 #: A phone value that cannot be a formula although it starts with "+".
 SAFE_PHONE_PATTERN: Final[str] = r"^\+[0-9 ]+$"
-_SAFE_PHONE = re.compile(SAFE_PHONE_PATTERN)
+# \A...\Z: Python's "$" would also accept a trailing newline, PostgreSQL's does not.
+_SAFE_PHONE = re.compile(r"\A\+[0-9 ]+\Z")
 
 #: Prefix of a custom-field column (custom.KEY) and the "every key" wildcard.
 CUSTOM_PREFIX: Final[str] = "custom."
@@ -71,7 +72,13 @@ ALL_CUSTOM: Final[str] = "custom.*"
 GZIP_LEVEL: Final[int] = 1
 UTF8_BOM: Final[bytes] = b"\xef\xbb\xbf"
 #: Delimiters people ask for by name (CLI, settings files).
-DELIMITER_NAMES: Final[dict[str, str]] = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|", "\\t": "\t"}
+DELIMITER_NAMES: Final[dict[str, str]] = {
+    "comma": ",",
+    "semicolon": ";",
+    "tab": "\t",
+    "pipe": "|",
+    "\\t": "\t",
+}
 
 
 class ExportFormatError(ValueError):
@@ -121,7 +128,9 @@ CONTACT_COLUMNS: Final[dict[str, ColumnSpec]] = {
 
 #: Every column a companies export can have.
 COMPANY_COLUMNS: Final[dict[str, ColumnSpec]] = {
-    **_specs(*((name, NUMBER if name in ("employee_count", "contact_count") else TEXT) for name in COMPANY_FIELDS)),
+    **_specs(
+        *((name, NUMBER if name in ("employee_count", "contact_count") else TEXT) for name in COMPANY_FIELDS)
+    ),
     **_specs(("id", UUID), ("created_at", TIMESTAMP), ("updated_at", TIMESTAMP)),
 }
 
@@ -151,7 +160,9 @@ def check_columns(kind: str, names: Sequence[str] | None) -> list[str]:
     if unknown:
         choices = ", ".join(known)
         extra = f", {CUSTOM_PREFIX}KEY or {ALL_CUSTOM}" if kind == "contacts" else ""
-        raise ExportFormatError(f"Unknown {kind} column(s): {', '.join(unknown)}. Available: {choices}{extra}")
+        raise ExportFormatError(
+            f"Unknown {kind} column(s): {', '.join(unknown)}. Available: {choices}{extra}"
+        )
     duplicates = sorted({n for n in names if list(names).count(n) > 1})
     if duplicates:
         raise ExportFormatError(f"Column(s) listed more than once: {', '.join(duplicates)}")
@@ -175,7 +186,9 @@ def resolve_columns(kind: str, names: Sequence[str], custom_keys: Iterable[str] 
     expanded: list[str] = []
     for name in checked:
         if name == ALL_CUSTOM:
-            expanded.extend(CUSTOM_PREFIX + key for key in sorted(set(custom_keys)) if CUSTOM_PREFIX + key not in explicit)
+            expanded.extend(
+                CUSTOM_PREFIX + key for key in sorted(set(custom_keys)) if CUSTOM_PREFIX + key not in explicit
+            )
         else:
             expanded.append(name)
     specs = [known.get(name) or ColumnSpec(name, TEXT, "") for name in expanded]

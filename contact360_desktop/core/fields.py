@@ -62,7 +62,13 @@ COMPANY_FIELDS: Final[tuple[str, ...]] = (
 )
 
 #: Job statuses (DESIGN.md).
-PENDING, PROCESSING, COMPLETED, FAILED, CANCELLED = "pending", "processing", "completed", "failed", "cancelled"
+PENDING, PROCESSING, COMPLETED, FAILED, CANCELLED = (
+    "pending",
+    "processing",
+    "completed",
+    "failed",
+    "cancelled",
+)
 JOB_STATUSES: Final[tuple[str, ...]] = (PENDING, PROCESSING, COMPLETED, FAILED, CANCELLED)
 FINISHED_STATUSES: Final[frozenset[str]] = frozenset({COMPLETED, FAILED, CANCELLED})
 

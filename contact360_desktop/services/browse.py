@@ -150,7 +150,9 @@ def filter_clause(kind: Kind, filter: Mapping[str, Any] | None) -> tuple[str, di
     return sql, params
 
 
-def _keyset_clause(keys: Sequence[SortKey], after: Sequence[Any], descending: bool) -> tuple[str, dict[str, Any]]:
+def _keyset_clause(
+    keys: Sequence[SortKey], after: Sequence[Any], descending: bool
+) -> tuple[str, dict[str, Any]]:
     """Rows strictly after ``after`` in the order ASC NULLS LAST (or DESC NULLS FIRST) of ``keys``."""
     params = {f"k{i}": v for i, v in enumerate(after)}
     op = "<" if descending else ">"
@@ -161,7 +163,8 @@ def _keyset_clause(keys: Sequence[SortKey], after: Sequence[Any], descending: bo
     alternatives = []
     for i, key in enumerate(keys):
         prefix = [
-            f"{k.expr} IS NOT DISTINCT FROM :k{j}" if k.nullable else f"{k.expr} = :k{j}" for j, k in enumerate(keys[:i])
+            f"{k.expr} IS NOT DISTINCT FROM :k{j}" if k.nullable else f"{k.expr} = :k{j}"
+            for j, k in enumerate(keys[:i])
         ]
         value = after[i]
         if not key.nullable:
@@ -262,7 +265,8 @@ _JOB_SELECT = {
         "FROM contact_import_jobs"
     ),
     "export": (
-        "SELECT 'export' AS kind, id, user_id, kind || ' export' AS name, NULL::text AS file_path, path_or_key, "
+        "SELECT 'export' AS kind, id, user_id, "
+        "coalesce(nullif(regexp_replace(path_or_key, '^.*/', ''), ''), kind || ' export') || ' (' || kind || ')' AS name, NULL::text AS file_path, path_or_key, "
         "destination, status, total_rows, row_count AS processed_rows, 0::bigint AS inserted, "
         "0::bigint AS updated, 0::bigint AS rejected, 0::bigint AS warnings, options, message, cancel_requested, "
         "created_at, started_at, finished_at, heartbeat_at FROM exports"
@@ -287,7 +291,8 @@ def get_job(conn: Connection, kind: JobKind, job_id: uuid.UUID | str) -> dict[st
 
 def last_import_job(conn: Connection, user: str) -> uuid.UUID | None:
     return conn.execute(
-        text("SELECT id FROM contact_import_jobs WHERE user_id = :u ORDER BY created_at DESC LIMIT 1"), {"u": user}
+        text("SELECT id FROM contact_import_jobs WHERE user_id = :u ORDER BY created_at DESC LIMIT 1"),
+        {"u": user},
     ).scalar()
 
 

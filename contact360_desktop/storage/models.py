@@ -76,8 +76,8 @@ class Company(Base):
 class Contact(Base):
     __tablename__ = "contacts"
     __table_args__ = (
-        # Emails are stored lower-cased (migration 0002): a plain unique btree in "C" collation.
-        Index("uq_contacts_email", "email", unique=True),
+        # email is COLLATE "C" (migration 0002): the index compares with memcmp, not strcoll.
+        Index("uq_contacts_email", func.lower(text("email")), unique=True),
         Index("ix_contacts_company_id", "company_id"),
         Index("ix_contacts_name", func.lower(text("last_name")), func.lower(text("first_name"))),
         Index("ix_contacts_created", "created_at", "id"),
@@ -131,6 +131,8 @@ class ImportJob(Base):
     checkpoint: Mapped[json_object]
     attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
     retries: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
+    #: Times the task layer's reaper re-delivered the job after its worker died (migration 0003).
+    redeliveries: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
     next_retry_at: Mapped[optional_ts]
     heartbeat_at: Mapped[optional_ts]
     task_id: Mapped[str | None] = mapped_column(String(64))
@@ -192,6 +194,8 @@ class Export(Base):
     path_or_key: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
     retries: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
+    #: Times the task layer's reaper re-delivered the job after its worker died (migration 0003).
+    redeliveries: Mapped[int] = mapped_column(Integer, server_default=text("0"), default=0)
     next_retry_at: Mapped[optional_ts]
     heartbeat_at: Mapped[optional_ts]
     task_id: Mapped[str | None] = mapped_column(String(64))
@@ -224,6 +228,7 @@ class WorkerProcess(Base):
     queues: Mapped[str] = mapped_column(String(200))
     current_task: Mapped[str | None] = mapped_column(String(200))
     current_job: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    task_started_at: Mapped[optional_ts]  # migration 0003
     rss_bytes: Mapped[int | None] = mapped_column(BigInteger)
     tasks_done: Mapped[counter]
     started_at: Mapped[created_at]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 
 import psycopg
 from PySide6.QtCore import QObject, Signal
@@ -40,12 +41,14 @@ class JobListener(QObject):
         poll_interval: float = 3.0,
         wait_timeout: float = 0.25,
         max_backoff: float = 10.0,
+        keepalive: float = 5.0,
     ) -> None:
         super().__init__(parent)
         self.dsn = dsn
         self.poll_interval = poll_interval
         self.wait_timeout = wait_timeout
         self.max_backoff = max_backoff
+        self.keepalive = keepalive
         self.state = STOPPED
         self.detail = ""
         self.backend_pid: int | None = None
@@ -109,13 +112,16 @@ class JobListener(QObject):
             delay = min(delay * 2, self.max_backoff)
 
     def _listen(self) -> None:
-        conn = psycopg.connect(self.dsn, autocommit=True, connect_timeout=5, application_name="contact360-listener")
+        conn = psycopg.connect(
+            self.dsn, autocommit=True, connect_timeout=5, application_name="contact360-listener"
+        )
         self._conn = conn
         conn.execute(f"LISTEN {JOB_CHANNEL}")
         row = conn.execute("SELECT pg_backend_pid()").fetchone()
         self.backend_pid = int(row[0]) if row else None
         self._set_state(CONNECTED, "")
         self.resync_requested.emit()  # catch up on anything missed while not listening
+        last_ping = time.monotonic()
         while not self._stop.is_set():
             for note in conn.notifies(timeout=self.wait_timeout):
                 self._dispatch(note.payload)
@@ -123,6 +129,9 @@ class JobListener(QObject):
                     return
             if conn.closed or conn.broken:
                 raise psycopg.OperationalError("the listening connection was closed")
+            if time.monotonic() - last_ping > self.keepalive:
+                conn.execute("SELECT 1")  # notices a dead server that closed nothing cleanly
+                last_ping = time.monotonic()
 
     def _dispatch(self, payload: str) -> None:
         try:

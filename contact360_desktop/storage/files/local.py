@@ -75,10 +75,12 @@ class LocalFileWriter(FileWriter):
         # Hidden, unmistakably partial, and in the same folder so the final move is an atomic rename.
         self.temp_path = folder / f".{name}.{secrets.token_hex(4)}.part"
         try:
-            fd = os.open(self.temp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
+            fd = os.open(
+                self.temp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644
+            )
         except OSError as exc:
             raise StorageError(describe_os_error(exc, folder)) from exc
-        self._file = os.fdopen(fd, "wb", buffering=0)
+        self._file = os.fdopen(fd, "wb")
 
     def _write(self, data: bytes | bytearray | memoryview) -> None:
         try:
@@ -96,8 +98,12 @@ class LocalFileWriter(FileWriter):
                 os.replace(self.temp_path, final)
             else:
                 final = self._reserve_free_name()
-                # Replacing our own empty reservation: atomic, and nobody else's file is touched.
-                os.replace(self.temp_path, final)
+                try:
+                    # Replacing our own empty reservation: atomic, and nobody else's file is touched.
+                    os.replace(self.temp_path, final)
+                except OSError:
+                    final.unlink(missing_ok=True)
+                    raise
         except OSError as exc:
             raise StorageError(describe_os_error(exc, self.folder)) from exc
         return str(final)

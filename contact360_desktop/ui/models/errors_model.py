@@ -8,6 +8,7 @@ arrive after the filter changed.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -41,9 +42,25 @@ _TOOLTIPS = {
 _Index = QModelIndex | QPersistentModelIndex
 
 
-def format_raw(raw: dict[str, Any], limit: int = 300) -> str:
-    """``Header=value`` pairs of a raw row on one line."""
-    text = "; ".join(f"{k}={v}" for k, v in raw.items())
+_ROW_PREFIX = re.compile(r"^Row [\d,]+ \(line [\d,]+\):\s*")
+
+
+def short_message(message: str) -> str:
+    """The message without its "Row 3 (line 4): " prefix (the table has columns for those)."""
+    return _ROW_PREFIX.sub("", message, count=1)
+
+
+def ordered_raw(raw: dict[str, Any], order: list[str] | None = None) -> list[tuple[str, Any]]:
+    """The raw row's cells in file column order when known (JSONB does not keep key order)."""
+    if not order:
+        return list(raw.items())
+    position = {name: i for i, name in enumerate(order)}
+    return sorted(raw.items(), key=lambda kv: (position.get(kv[0], len(position)), kv[0]))
+
+
+def format_raw(raw: dict[str, Any], limit: int = 300, order: list[str] | None = None) -> str:
+    """``Header=value`` pairs of a raw row's non-empty cells on one line."""
+    text = "; ".join(f"{k}={v}" for k, v in ordered_raw(raw, order) if str(v).strip())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -57,6 +74,18 @@ class ErrorsModel(QAbstractTableModel):
         self._has_more = False
         self._loading = False
         self._generation = 0
+        self._order: list[str] | None = None
+
+    def set_column_order(self, order: list[str] | None) -> None:
+        """The file's header, to show raw values in column order."""
+        self._order = list(order) if order else None
+        if self._rows:
+            raw = COLUMNS.index(("raw", "Raw values"))
+            self.dataChanged.emit(self.index(0, raw), self.index(len(self._rows) - 1, raw))
+
+    @property
+    def column_order(self) -> list[str] | None:
+        return self._order
 
     # -- paging -------------------------------------------------------------------------------
     @property
@@ -139,24 +168,26 @@ class ErrorsModel(QAbstractTableModel):
             return err
         if role == Qt.ItemDataRole.DisplayRole:
             if key == "raw":
-                return format_raw(err.raw)
+                return format_raw(err.raw, order=self._order)
             if key == "field":
                 return err.field or ""
+            if key == "message":
+                return short_message(err.message)
             return getattr(err, key)
         if role == Qt.ItemDataRole.ToolTipRole:
             if key == "raw":
-                return "\n".join(f"{k}: {v}" for k, v in err.raw.items()) or "(empty row)"
+                return "\n".join(f"{k}: {v}" for k, v in ordered_raw(err.raw, self._order)) or "(empty row)"
             if key == "message":
                 return f"{err.message}\n(code: {err.code})"
             return None
         if role == Qt.ItemDataRole.TextAlignmentRole and key in ("row_number", "line_number"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and key == "severity":
-            return QBrush(_severity_color(err.severity))
+            return QBrush(severity_color(err.severity))
         return None
 
 
-def _severity_color(severity: str) -> QColor:
+def severity_color(severity: str) -> QColor:
     dark = QApplication.palette().color(QPalette.ColorRole.Base).lightness() < 128
     if severity == ERROR:
         return QColor("#ff6b6b" if dark else "#b00020")

@@ -1,0 +1,72 @@
+"""Company domains and LinkedIn profile URLs, normalised.
+
+``normalize_domain("https://www.Acme.com/about")`` -> ``"acme.com"`` (companies are
+upserted by it); ``normalize_linkedin_url("linkedin.com/in/jane/")`` ->
+``"https://www.linkedin.com/in/jane"``. Both return None for values that are not one.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Final
+from urllib.parse import urlsplit
+
+__all__ = ["LINKEDIN_NOT_LINKEDIN", "LINKEDIN_NOT_URL", "normalize_domain", "normalize_linkedin_url"]
+
+# Labels of letters/digits/hyphens (Unicode letters allowed: IDN domains), a TLD of
+# letters or a punycode TLD.
+_DOMAIN: Final = re.compile(r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+(?:[^\W\d_]{2,63}|xn--[a-z0-9-]{1,59})")
+_PORT: Final = re.compile(r":\d*$")
+
+_LINKEDIN_PROFILE: Final = re.compile(
+    r"(?:https?://)?(?:[a-z]{2,3}\.|www\.)?linkedin\.com/in/([^/?#\s]+)/?(?:[?#]\S*)?", re.IGNORECASE
+)
+_LINKEDIN_BASE: Final = "https://www.linkedin.com"
+
+#: Reasons normalize_linkedin_url gives for rejecting a value.
+LINKEDIN_NOT_URL: Final = "not a URL"
+LINKEDIN_NOT_LINKEDIN: Final = "not a LinkedIn address"
+
+
+@lru_cache(maxsize=65536)
+def normalize_domain(value: str) -> str | None:
+    """A bare lower-case domain from a domain, website URL or email address; None if none."""
+    text = value.strip().lower()
+    scheme_end = text.find("://")
+    if scheme_end != -1:
+        text = text[scheme_end + 3 :]
+    elif text.startswith("//"):
+        text = text[2:]
+    elif "@" in text:
+        text = text.rpartition("@")[2]  # an email address in a domain column
+    for separator in "/?#":
+        text = text.partition(separator)[0]
+    text = text.rpartition("@")[2]  # user:password@host
+    text = _PORT.sub("", text).rstrip(".")
+    if text.startswith("www."):
+        text = text[4:]
+    return text if _DOMAIN.fullmatch(text) else None
+
+
+def normalize_linkedin_url(value: str) -> tuple[str | None, str]:
+    """``(url, "")`` as ``https://www.linkedin.com/...``, or ``(None, reason)``."""
+    match = _LINKEDIN_PROFILE.fullmatch(value)
+    if match is not None:
+        return f"{_LINKEDIN_BASE}/in/{match.group(1)}", ""
+    if any(ch.isspace() for ch in value):
+        return None, LINKEDIN_NOT_URL
+    text = value if "://" in value else "https://" + value.lstrip("/")
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError:
+        return None, LINKEDIN_NOT_URL
+    if parts.scheme not in ("http", "https") or not host or "." not in host:
+        return None, LINKEDIN_NOT_URL
+    if host != "linkedin.com" and not host.endswith(".linkedin.com"):
+        return None, LINKEDIN_NOT_LINKEDIN
+    path = parts.path.rstrip("/")
+    if not path:
+        return None, LINKEDIN_NOT_LINKEDIN  # the home page is not anyone's profile
+    return _LINKEDIN_BASE + path, ""

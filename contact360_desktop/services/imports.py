@@ -1,0 +1,455 @@
+"""Import use cases: create a job, run it batch by batch, query jobs and their row errors.
+
+``run_import`` is what the worker task (and, until the task layer lands, the CLI) calls.
+Per batch it runs ONE transaction on its own connection: stage + upsert the rows, COPY
+the row errors, advance counters and checkpoint on the job row, NOTIFY. The checkpoint
+commits with the rows it covers, so a re-run resumes exactly after the last committed
+batch. Reading and validating run on a thread ahead of the database (import_batches).
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select, text, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from contact360_desktop.core.errors import FileRejected, MappingError
+from contact360_desktop.core.fields import (
+    CANCELLED,
+    COMPLETED,
+    ERROR,
+    FAILED,
+    FINISHED_STATUSES,
+    IMPORT_MODES,
+    MODE_INSERT,
+    MODE_UPSERT,
+    PENDING,
+    PROCESSING,
+    WARNING,
+)
+from contact360_desktop.core.records import RowIssue
+from contact360_desktop.services import templates
+from contact360_desktop.services.errors import JobNotFound, PermanentJobError
+from contact360_desktop.services.import_batches import DEFAULT_BATCH_ROWS, Batch, BatchProducer, build_batches
+from contact360_desktop.settings import Settings
+from contact360_desktop.storage.contact_writer import ContactWriter
+from contact360_desktop.storage.models import ImportError_, ImportJob
+from contact360_desktop.storage.notify import notify_job
+
+#: Bytes sampled to estimate the row count before the exact one is known.
+_ESTIMATE_SAMPLE = 1 << 20
+
+
+@dataclasses.dataclass
+class ImportRequest:
+    path: str | Path
+    mapping: dict[str, Any] | None = None
+    template: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    mode: str = MODE_UPSERT
+    dry_run: bool = False
+    phone_region: str = "US"
+    user: str = ""
+
+
+def create_import_job(session: Session, request: ImportRequest) -> ImportJob:
+    """A pending job for the request (the caller commits, then queues it)."""
+    if request.mode not in IMPORT_MODES:
+        raise PermanentJobError(f"unknown import mode {request.mode!r} (use {', '.join(IMPORT_MODES)})")
+    path = Path(request.path).expanduser().resolve()
+    if not path.is_file():
+        raise PermanentJobError(f"no such file: {path}")
+    if request.mapping is not None and request.template:
+        raise PermanentJobError("give either a mapping or a template, not both")
+    if request.template:
+        templates.get_template(session, request.template)  # fail now on a wrong name
+    options = {
+        "mapping": request.mapping,
+        "template": request.template,
+        "encoding": request.encoding,
+        "delimiter": request.delimiter,
+        "mode": request.mode,
+        "dry_run": request.dry_run,
+        "phone_region": request.phone_region,
+    }
+    job = ImportJob(
+        user_id=request.user,
+        file_name=path.name,
+        file_path=str(path),
+        file_size=path.stat().st_size,
+        options=options,
+        status=PENDING,
+    )
+    session.add(job)
+    session.flush()
+    notify_job(session, "import", job.id, PENDING)
+    return job
+
+
+# --- running ----------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class _Progress:
+    """Counters of one batch, added to the job row in the batch's transaction."""
+
+    processed: int = 0
+    inserted: int = 0
+    updated: int = 0
+    rejected: int = 0
+    warnings: int = 0
+
+
+def run_import(
+    engine: Engine, job_id: uuid.UUID | str, settings: Settings, *, batch_rows: int = DEFAULT_BATCH_ROWS
+) -> str:
+    """Run (or resume) the job to the end; returns the final status."""
+    job_id = uuid.UUID(str(job_id))
+    job = _start(engine, job_id)
+    if job.status in FINISHED_STATUSES:
+        return job.status
+    if job.cancel_requested:
+        return _finish(engine, job_id, CANCELLED, "Cancelled before it started.")
+    options = dict(job.options or {})
+    mode = options.get("mode") or MODE_UPSERT
+    dry_run = bool(options.get("dry_run"))
+    skip = int((job.checkpoint or {}).get("row", 0))
+    try:
+        with _open_source(engine, job, options, settings) as (header, records, validate):
+            batches = build_batches(records, validate, header, mode, batch_rows)
+            with BatchProducer(batches) as producer:
+                status = _apply_batches(engine, job, producer, mode, dry_run)
+    except FileRejected as exc:
+        return _finish(engine, job_id, FAILED, exc.message)
+    except (MappingError, templates.TemplateNotFound) as exc:
+        return _finish(engine, job_id, FAILED, f"The column mapping cannot be used: {exc}")
+    if status == CANCELLED:
+        return _finish(engine, job_id, CANCELLED, "Cancelled; the rows imported before stopping are kept.")
+    return _finish(engine, job_id, COMPLETED, None, exact_total=True, resumed_after=skip)
+
+
+def _start(engine: Engine, job_id: uuid.UUID) -> ImportJob:
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        job = session.get(ImportJob, job_id, with_for_update=True)
+        if job is None:
+            raise JobNotFound(f"no import job {job_id}")
+        if job.status in FINISHED_STATUSES:
+            return job
+        job.status = PROCESSING
+        job.started_at = job.started_at or _now()
+        job.heartbeat_at = _now()
+        job.attempts = (job.attempts or 0) + 1
+        if job.total_rows is None:
+            job.total_rows = estimate_rows(Path(job.file_path), job.file_size)
+        notify_job(session, "import", job_id, PROCESSING)
+    return job
+
+
+@contextmanager
+def _open_source(
+    engine: Engine, job: ImportJob, options: dict[str, Any], settings: Settings
+) -> Iterator[Any]:
+    """Open the file, pick the mapping (given, named template, matching template, auto) and
+    yield (header, records after the checkpoint, validate)."""
+    from contact360_desktop.core.mapping import ColumnMapping, auto_map, header_signature, require_email
+    from contact360_desktop.core.reader import open_csv
+    from contact360_desktop.core.validation import RowValidator
+
+    skip = int((job.checkpoint or {}).get("row", 0))
+    with open_csv(
+        Path(job.file_path), encoding=options.get("encoding"), delimiter=options.get("delimiter")
+    ) as src:
+        header = list(src.header)
+        stored = options.get("mapping")
+        if stored is None:
+            with Session(engine) as session:
+                if options.get("template"):
+                    stored = templates.get_template(session, options["template"]).mapping
+                else:
+                    match = templates.template_for_header(session, header_signature(header))
+                    stored = match.mapping if match is not None else None
+        mapping = ColumnMapping.from_json(stored).resolve(header) if stored is not None else auto_map(header)
+        require_email(mapping)
+        region = options.get("phone_region") or settings.phone_region
+        validator = RowValidator(header, mapping, phone_region=region)
+        yield header, src.records(skip=skip), validator.validate
+
+
+def _apply_batches(engine: Engine, job: ImportJob, producer: BatchProducer, mode: str, dry_run: bool) -> str:
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        writer = ContactWriter(raw, job.id, mode, dry_run)  # type: ignore[arg-type]
+        for batch in producer:
+            with conn.begin():
+                if _cancel_requested(conn, job.id):
+                    return CANCELLED
+                progress = _write_batch(writer, batch, mode)
+                _advance(conn, job.id, batch, progress)
+        with conn.begin():
+            if _cancel_requested(conn, job.id):
+                return CANCELLED
+    return COMPLETED
+
+
+def _write_batch(writer: ContactWriter, batch: Batch, mode: str) -> _Progress:
+    result = writer.write(batch.staged)
+    issues = batch.issues
+    db_rejected = 0
+    if result.rejected_emails:
+        extra = _rejected_by_database(batch, result.rejected_emails, mode)
+        db_rejected = len(extra)
+        issues = sorted([*issues, *extra], key=lambda i: i.row_number)
+    if issues:
+        writer.write_issues(issues)
+    warnings = sum(1 for i in issues if i.severity == WARNING)
+    valid = batch.valid - db_rejected
+    if mode == MODE_UPSERT:
+        # Every row of a known email updates it; the first row of a new email inserts it.
+        inserted, updated = result.inserted, valid - result.inserted
+    elif mode == MODE_INSERT:
+        inserted, updated = valid, 0
+    else:
+        inserted, updated = 0, valid
+    return _Progress(
+        processed=batch.records,
+        inserted=inserted,
+        updated=updated,
+        rejected=batch.rejected + db_rejected,
+        warnings=warnings,
+    )
+
+
+def _rejected_by_database(batch: Batch, emails: list[str], mode: str) -> list[RowIssue]:
+    if mode == MODE_INSERT:
+        code, why = "duplicate", "a contact with this email already exists (insert-only import)"
+    else:
+        code, why = "unknown_email", "no contact with this email exists (update-only import)"
+    issues = []
+    for email in emails:
+        for row in batch.staged.rows_by_email.get(email, []):
+            issues.append(
+                RowIssue(
+                    row,
+                    batch.line_numbers.get(row, 0),
+                    ERROR,
+                    "email",
+                    code,
+                    f"{email}: {why}",
+                    batch.raw_rows.get(row, {}),
+                )
+            )
+    return issues
+
+
+def _cancel_requested(conn: Connection, job_id: uuid.UUID) -> bool:
+    return bool(
+        conn.execute(
+            text("SELECT cancel_requested FROM contact_import_jobs WHERE id = :id"), {"id": job_id}
+        ).scalar()
+    )
+
+
+def _advance(conn: Connection, job_id: uuid.UUID, batch: Batch, p: _Progress) -> None:
+    checkpoint = json.dumps({"row": batch.last_row, "line": batch.last_line})
+    conn.execute(
+        text(
+            "UPDATE contact_import_jobs SET processed_rows = processed_rows + :processed, "
+            "inserted = inserted + :inserted, updated = updated + :updated, rejected = rejected + :rejected, "
+            "warnings = warnings + :warnings, checkpoint = CAST(:checkpoint AS jsonb), heartbeat_at = now(), "
+            "total_rows = greatest(total_rows, processed_rows + :processed) WHERE id = :id"
+        ),
+        {**dataclasses.asdict(p), "checkpoint": checkpoint, "id": job_id},
+    )
+    notify_job(conn, "import", job_id, PROCESSING)
+
+
+def _finish(
+    engine: Engine,
+    job_id: uuid.UUID,
+    status: str,
+    message: str | None,
+    *,
+    exact_total: bool = False,
+    resumed_after: int = 0,
+) -> str:
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        job = session.get(ImportJob, job_id, with_for_update=True)
+        if job is None:
+            raise JobNotFound(f"no import job {job_id}")
+        job.status = status
+        job.finished_at = _now()
+        if exact_total:
+            job.total_rows = job.processed_rows
+        job.message = message or _summary(job, resumed_after)
+        notify_job(session, "import", job_id, status)
+    return status
+
+
+def _summary(job: ImportJob, resumed_after: int) -> str:
+    verb = "Dry run checked" if (job.options or {}).get("dry_run") else "Imported"
+    text_ = (
+        f"{verb} {job.processed_rows:,} rows: {job.inserted:,} inserted, {job.updated:,} updated, "
+        f"{job.rejected:,} rejected, {job.warnings:,} warnings."
+    )
+    if resumed_after:
+        text_ += f" Resumed after row {resumed_after:,}."
+    return text_
+
+
+def estimate_rows(path: Path, size: int) -> int | None:
+    """Rows estimated from the file size and the line length in its first megabyte."""
+    try:
+        with path.open("rb") as fh:
+            sample = fh.read(_ESTIMATE_SAMPLE)
+    except OSError:
+        return None
+    if not sample:
+        return 0
+    lines = sample.count(b"\n") + (0 if sample.endswith(b"\n") else 1)
+    if len(sample) < size:
+        lines = int(size * lines / len(sample))
+    return max(lines - 1, 0)  # minus the header
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# --- queries ----------------------------------------------------------------------------------
+
+
+def get_job(session: Session, job_id: uuid.UUID | str) -> ImportJob:
+    job = session.get(ImportJob, uuid.UUID(str(job_id)))
+    if job is None:
+        raise JobNotFound(f"no import job {job_id}")
+    return job
+
+
+def list_jobs(session: Session, user: str | None = None, limit: int = 50) -> list[ImportJob]:
+    stmt = select(ImportJob).order_by(ImportJob.created_at.desc()).limit(limit)
+    if user:
+        stmt = stmt.where(ImportJob.user_id == user)
+    return list(session.execute(stmt).scalars())
+
+
+def request_cancel(session: Session, job_id: uuid.UUID | str) -> bool:
+    """Flag a pending/processing job; the import stops at its next batch boundary."""
+    done = session.execute(
+        update(ImportJob)
+        .where(ImportJob.id == uuid.UUID(str(job_id)), ImportJob.status.in_((PENDING, PROCESSING)))
+        .values(cancel_requested=True)
+        .returning(ImportJob.status)
+    ).scalar()
+    if done is None:
+        return False
+    notify_job(session, "import", job_id, done)
+    return True
+
+
+def error_page(
+    session: Session,
+    job_id: uuid.UUID | str,
+    severity: str | None = None,
+    field: str | None = None,
+    search: str | None = None,
+    after_row: int | None = None,
+    limit: int = 200,
+) -> list[ImportError_]:
+    """Row errors in row order (keyset paging by row number; pass the last row seen)."""
+    stmt = select(ImportError_).where(ImportError_.job_id == uuid.UUID(str(job_id)))
+    if severity:
+        stmt = stmt.where(ImportError_.severity == severity)
+    if field:
+        stmt = stmt.where(ImportError_.field == field)
+    if search:
+        stmt = stmt.where(ImportError_.message.ilike(f"%{search}%"))
+    if after_row is not None:
+        stmt = stmt.where(ImportError_.row_number > after_row)
+    stmt = stmt.order_by(ImportError_.row_number, ImportError_.id).limit(limit)
+    return list(session.execute(stmt).scalars())
+
+
+def job_summary(job: ImportJob) -> dict[str, Any]:
+    """The job as plain JSON-able data (the CLI's --json output)."""
+    return {
+        "job_id": str(job.id),
+        "status": job.status,
+        "file_name": job.file_name,
+        "mode": (job.options or {}).get("mode", MODE_UPSERT),
+        "dry_run": bool((job.options or {}).get("dry_run")),
+        "total_rows": job.total_rows,
+        "processed_rows": job.processed_rows,
+        "inserted": job.inserted,
+        "updated": job.updated,
+        "rejected": job.rejected,
+        "warnings": job.warnings,
+        "message": job.message,
+        "created_at": job.created_at.isoformat() if job.created_at else None,
+        "started_at": job.started_at.isoformat() if job.started_at else None,
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+    }
+
+
+def _iter_errors(session: Session, job_id: uuid.UUID, severity: str | None) -> Iterator[ImportError_]:
+    """All errors of the job in (row_number, id) order, a page at a time."""
+    key: tuple[int, int] | None = None
+    while True:
+        stmt = select(ImportError_).where(ImportError_.job_id == job_id)
+        if severity:
+            stmt = stmt.where(ImportError_.severity == severity)
+        if key is not None:
+            stmt = stmt.where(
+                (ImportError_.row_number > key[0])
+                | ((ImportError_.row_number == key[0]) & (ImportError_.id > key[1]))
+            )
+        page = list(
+            session.execute(stmt.order_by(ImportError_.row_number, ImportError_.id).limit(5000)).scalars()
+        )
+        if not page:
+            return
+        yield from page
+        key = (page[-1].row_number, page[-1].id)
+        session.expunge_all()
+
+
+def export_errors_csv(
+    session: Session, job_id: uuid.UUID | str, out_path: str | Path, severity: str | None = None
+) -> int:
+    """Write the job's row errors as CSV: the original columns, then row_number and error.
+
+    The file can be fixed in a spreadsheet and imported again. Several problems of one
+    row share one line (joined in ``error``). Returns the number of rows written.
+    """
+    job = get_job(session, job_id)
+    columns: dict[str, None] = {}
+    for err in _iter_errors(session, job.id, severity):  # first pass: the union of raw columns
+        columns.update(dict.fromkeys(err.raw if isinstance(err.raw, dict) else {}))
+    names = list(columns)
+    written = 0
+    with Path(out_path).open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow([*names, "row_number", "error"])
+        current: tuple[int, dict[str, str], list[str]] | None = None
+        for err in _iter_errors(session, job.id, severity):
+            if current is None or current[0] != err.row_number:
+                if current is not None:
+                    out.writerow([*(current[1].get(c, "") for c in names), current[0], "; ".join(current[2])])
+                    written += 1
+                current = (err.row_number, err.raw if isinstance(err.raw, dict) else {}, [])
+            label = f"{err.field}: {err.message}" if err.field else err.message
+            current[2].append(label if err.severity == ERROR else f"warning: {label}")
+        if current is not None:
+            out.writerow([*(current[1].get(c, "") for c in names), current[0], "; ".join(current[2])])
+            written += 1
+    return written

@@ -1,0 +1,16 @@
+"""The Contacts tab."""
+
+from __future__ import annotations
+
+from contact360_desktop.ui.models.contacts_model import ContactsModel
+from contact360_desktop.ui.views.table_tab import TableTab
+
+
+class ContactsTab(TableTab):
+    model_class = ContactsModel
+    search_placeholder = "Search contacts by name, email or company…  (Ctrl+F)"
+    search_tooltip = "Shows contacts whose name, email or company contains this text (case-insensitive)."
+
+    def column_widths(self) -> list[int]:
+        # name, email, company, title, phone, city, country, added
+        return [170, 240, 180, 160, 130, 120, 110, 130]

@@ -1,0 +1,188 @@
+"""The set-based writer against real PostgreSQL: staging, merge rules, modes, idempotence."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+
+from contact360_desktop.core.fields import ERROR, MODE_INSERT, MODE_UPDATE, MODE_UPSERT
+from contact360_desktop.core.records import CleanContact, RowIssue
+from contact360_desktop.storage.contact_writer import ContactWriter, WriteResult, stage_batch
+
+
+@pytest.fixture()
+def job_id(clean_db: Engine) -> uuid.UUID:
+    with clean_db.begin() as conn:
+        return conn.execute(
+            text(
+                "INSERT INTO contact_import_jobs (user_id, file_name, file_path, file_size) "
+                "VALUES ('tester', 'f.csv', '/tmp/f.csv', 0) RETURNING id"
+            )
+        ).scalar_one()
+
+
+@pytest.fixture()
+def write(clean_db: Engine, job_id: uuid.UUID) -> Iterator[Any]:
+    def _write(contacts: list[CleanContact], mode: str = MODE_UPSERT, dry_run: bool = False) -> WriteResult:
+        with clean_db.connect() as conn, conn.begin():
+            writer = ContactWriter(conn.connection.driver_connection, job_id, mode, dry_run)
+            return writer.write(stage_batch(contacts, mode))
+
+    yield _write
+
+
+def contact(row: int, email: str, custom: dict[str, str] | None = None, **fields: str) -> CleanContact:
+    return CleanContact(row, row + 1, email, dict(fields), dict(custom or {}))
+
+
+def stored(engine: Engine) -> dict[str, dict[str, Any]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT c.*, co.name AS company, co.domain FROM contacts c LEFT JOIN companies co ON co.id = c.company_id"
+            )
+        ).mappings()
+        return {r["email"]: dict(r) for r in rows}
+
+
+def test_insert_then_update_merges_and_never_erases(clean_db: Engine, write: Any) -> None:
+    first = write(
+        [
+            contact(
+                1,
+                "ann@example.com",
+                {"Tier": "gold"},
+                first_name="Ann",
+                phone="+14155550100",
+                company_name="Acme",
+                company_domain="acme.com",
+            ),
+            contact(2, "bob@example.com", last_name="Smith", company_name="Initech"),
+        ]
+    )
+    assert (first.inserted, first.updated) == (2, 0)
+    second = write([contact(3, "ann@example.com", {"Source": "fair"}, last_name="Lee", phone="")])
+    assert (second.inserted, second.updated) == (0, 1)
+    rows = stored(clean_db)
+    ann = rows["ann@example.com"]
+    assert (ann["first_name"], ann["last_name"], ann["phone"]) == ("Ann", "Lee", "+14155550100")
+    assert ann["custom_fields"] == {"Tier": "gold", "Source": "fair"}
+    assert (ann["company"], ann["domain"]) == ("Acme", "acme.com")
+    assert rows["bob@example.com"]["company"] == "Initech"
+    assert rows["bob@example.com"]["domain"] is None
+
+
+def test_rows_of_one_email_in_a_batch_merge_left_to_right(clean_db: Engine, write: Any) -> None:
+    result = write(
+        [
+            contact(1, "ann@example.com", first_name="Ann", title="CTO"),
+            contact(2, "ann@example.com", first_name="Anne", city="Oslo"),
+            contact(3, "ann@example.com", title="CEO"),
+        ]
+    )
+    assert result.inserted == 1
+    ann = stored(clean_db)["ann@example.com"]
+    assert (ann["first_name"], ann["title"], ann["city"]) == ("Anne", "CEO", "Oslo")
+
+
+def test_unchanged_rows_are_not_rewritten(clean_db: Engine, write: Any) -> None:
+    rows = [
+        contact(i, f"p{i}@example.com", {"k": "v"}, first_name=f"P{i}", company_domain="acme.com")
+        for i in range(1, 51)
+    ]
+    write(rows)
+    with clean_db.connect() as conn:
+        before = dict(conn.execute(text("SELECT email, xmin::text FROM contacts")).all())
+    again = write(rows)
+    assert (again.inserted, again.updated) == (0, 50)
+    with clean_db.connect() as conn:
+        after = dict(conn.execute(text("SELECT email, xmin::text FROM contacts")).all())
+        assert conn.execute(text("SELECT count(*) FROM companies")).scalar() == 1
+    assert after == before  # no tuple was rewritten (nor locked into a new version)
+
+
+def test_company_matching_by_domain_then_by_name(clean_db: Engine, write: Any) -> None:
+    write(
+        [
+            contact(1, "a@x.com", company_name="Acme", company_domain="acme.com"),
+            contact(2, "b@x.com", company_name="ACME Inc", company_domain="acme.com"),
+            contact(3, "c@x.com", company_name="Globex"),
+            contact(4, "d@x.com", company_name="globex"),
+            contact(5, "e@x.com", company_domain="hooli.com"),
+        ]
+    )
+    rows = stored(clean_db)
+    assert rows["a@x.com"]["company_id"] == rows["b@x.com"]["company_id"]
+    assert rows["c@x.com"]["company_id"] == rows["d@x.com"]["company_id"]
+    assert rows["e@x.com"]["company"] == "hooli.com"
+    with clean_db.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM companies")).scalar() == 3
+
+
+def test_insert_only_rejects_existing_and_repeated_emails(clean_db: Engine, write: Any) -> None:
+    write([contact(1, "ann@example.com", first_name="Ann")])
+    duplicates: list[int] = []
+    staged = stage_batch(
+        [
+            contact(1, "ann@example.com", first_name="Changed"),
+            contact(2, "new@example.com"),
+            contact(3, "new@example.com", first_name="Again"),
+        ],
+        MODE_INSERT,
+        lambda c, first: (
+            duplicates.append(c.row_number) or RowIssue(c.row_number, 0, ERROR, "email", "duplicate", "", {})
+        ),
+    )
+    assert duplicates == [3] and len(staged.issues) == 1
+    with clean_db.connect() as conn, conn.begin():
+        job = conn.execute(text("SELECT id FROM contact_import_jobs")).scalar_one()
+        result = ContactWriter(conn.connection.driver_connection, job, MODE_INSERT, False).write(staged)
+    assert result.rejected_emails == ["ann@example.com"] and result.inserted == 1
+    rows = stored(clean_db)
+    assert rows["ann@example.com"]["first_name"] == "Ann"
+    assert rows["new@example.com"]["first_name"] is None
+
+
+def test_update_only_rejects_unknown_emails(clean_db: Engine, write: Any) -> None:
+    write([contact(1, "ann@example.com", first_name="Ann")])
+    result = write(
+        [contact(1, "ann@example.com", first_name="Anna"), contact(2, "zed@example.com")], MODE_UPDATE
+    )
+    assert result.rejected_emails == ["zed@example.com"] and result.updated == 1
+    assert set(stored(clean_db)) == {"ann@example.com"}
+    assert stored(clean_db)["ann@example.com"]["first_name"] == "Anna"
+
+
+def test_dry_run_counts_but_writes_nothing(clean_db: Engine, write: Any) -> None:
+    write([contact(1, "ann@example.com", first_name="Ann")])
+    result = write(
+        [contact(1, "ann@example.com", first_name="X", company_name="Acme"), contact(2, "b@example.com")],
+        dry_run=True,
+    )
+    assert (result.inserted, result.updated) == (1, 1)
+    assert set(stored(clean_db)) == {"ann@example.com"}
+    with clean_db.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM companies")).scalar() == 0
+
+
+def test_values_with_copy_special_characters_round_trip(clean_db: Engine, write: Any) -> None:
+    tricky = 'tab\there, new\nline, back\\slash, \\N, quote" and émoji 🎉'
+    write([contact(1, "ann@example.com", {"Note": tricky}, title=tricky)])
+    ann = stored(clean_db)["ann@example.com"]
+    assert ann["title"] == tricky and ann["custom_fields"] == {"Note": tricky}
+
+
+def test_writes_row_issues(clean_db: Engine, job_id: uuid.UUID) -> None:
+    issue = RowIssue(7, 9, ERROR, "email", "invalid_email", "not an email", {"Email": "nope", "Name": "a\tb"})
+    with clean_db.connect() as conn, conn.begin():
+        assert (
+            ContactWriter(conn.connection.driver_connection, job_id, MODE_UPSERT, False).write_issues([issue])
+            == 1
+        )
+    with clean_db.connect() as conn:
+        row = conn.execute(text("SELECT row_number, line_number, code, raw FROM contact_import_errors")).one()
+    assert tuple(row) == (7, 9, "invalid_email", {"Email": "nope", "Name": "a\tb"})
