@@ -2,8 +2,10 @@
 
 Order: byte-order marks (UTF-8/16/32), then magic numbers of compressed or binary
 formats (rejected), then strict UTF-8, then charset-normalizer for legacy code pages,
-preferring Windows-1252 among the readings that are equally plausible (that is what
-Excel's "Save as CSV" writes on Western systems).
+preferring Windows-1252 when its reading is about as plausible (that is what Excel's
+"Save as CSV" writes on Western systems). Known limit: a Central European (cp1250)
+file reads as Windows-1252 -- charset-normalizer cannot tell them apart on names
+either -- and needs the encoding chosen by hand.
 """
 
 from __future__ import annotations
@@ -69,10 +71,9 @@ _MAGIC: Final = (
     (b"SQLite format 3\x00", "an SQLite database"),
 )
 
-# Preferred readings, in order, when charset-normalizer finds several equally plausible.
-_PREFERRED: Final = ("cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1257", "cp1255", "cp1256", "cp1258")
-# How much worse (charset-normalizer "chaos", 0..1) a preferred reading may be than the best.
-_CHAOS_TOLERANCE: Final = 0.02
+# How much worse (charset-normalizer "chaos", 0..1) the Windows-1252 reading may be than
+# the best one and still be preferred.
+_WESTERN_TOLERANCE: Final = 0.15
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,16 +148,18 @@ def _bomless_utf16(sample: bytes) -> str | None:
 
 
 def _legacy_codepage(sample: bytes) -> str:
-    matches = from_bytes(sample)
-    best = matches.best()
+    best = from_bytes(sample).best()
     if best is None:
         raise FileRejected(
             "The file's text could not be decoded in any known encoding. "
             "If it is a CSV, choose its encoding (for example UTF-8 or Windows-1252) and retry."
         )
-    plausible = [m for m in matches if m.chaos <= best.chaos + _CHAOS_TOLERANCE]
-    for preferred in _PREFERRED:
-        for match in plausible:
-            if preferred in match.could_be_from_charset:
-                return normalize_encoding(preferred)
+    # Windows-1252 is what Excel writes on Western systems: take it whenever its reading
+    # is about as plausible as the best one. A sample with a handful of accented
+    # letters is ambiguous between many code pages, and charset-normalizer's pick
+    # among near-equals (cp850, cp775...) is then arbitrary. Cyrillic or Greek text
+    # read as Windows-1252 is chaotic, so those files keep charset-normalizer's answer.
+    western = from_bytes(sample, cp_isolation=["cp1252"]).best()
+    if western is not None and western.chaos <= best.chaos + _WESTERN_TOLERANCE:
+        return "cp1252"
     return normalize_encoding(best.encoding)

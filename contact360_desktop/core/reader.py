@@ -82,7 +82,7 @@ def sniff_format(
     check_not_binary(head)
     quote = quotechar or '"'
     if encoding:
-        chosen, errors = _explicit_encoding(encoding, head)
+        chosen, errors = _explicit_encoding(encoding, head, complete=complete)
     else:
         detected = detect_encoding(head, complete=complete)
         chosen, errors = detected.encoding, detected.errors
@@ -104,7 +104,7 @@ def sniff_format(
     return FileFormat(chosen, delimiter, quote, detect_line_terminator(text[:SNIFF_CHARS]), errors)
 
 
-def _explicit_encoding(name: str, head: bytes) -> tuple[str, str]:
+def _explicit_encoding(name: str, head: bytes, *, complete: bool) -> tuple[str, str]:
     try:
         chosen = normalize_encoding(name)
     except LookupError:
@@ -113,7 +113,11 @@ def _explicit_encoding(name: str, head: bytes) -> tuple[str, str]:
         chosen = "utf-8-sig"  # the user said UTF-8; don't read the BOM into the first header
     if chosen not in _UTF16_32 and b"\x00" in head:
         raise FileRejected("This file contains binary data (NUL bytes), not text. Choose a CSV file.")
-    return chosen, LENIENT_CP1252 if chosen == "cp1252" else "strict"
+    # Same leniency as detection gives (see core.encoding), so that passing the detected
+    # encoding back in -- as the wizard and the job options do -- reads the same way.
+    ascii_sample_of_a_bigger_file = chosen == "utf-8" and head.isascii() and not complete
+    lenient = chosen == "cp1252" or ascii_sample_of_a_bigger_file
+    return chosen, LENIENT_CP1252 if lenient else "strict"
 
 
 def _decode_sample(head: bytes, encoding: str, errors: str, *, complete: bool) -> str:
@@ -268,7 +272,7 @@ class CsvFile:
                     if row_number > skip:
                         yield RawRecord(row_number, start, values)
             except csv.Error as exc:
-                raise _csv_failure(exc, reader.line_num + 1) from None
+                raise _csv_failure(exc, previous_line + 1) from None
             except UnicodeDecodeError as exc:
                 raise _decode_failure(exc, self.format.encoding, reader.line_num + 1) from None
         finally:
@@ -287,7 +291,7 @@ def _with_start_lines(reader: Any, fmt: FileFormat) -> Iterator[tuple[int, list[
             yield previous_line + 1, values
             previous_line = reader.line_num
     except csv.Error as exc:
-        raise _csv_failure(exc, reader.line_num + 1) from None
+        raise _csv_failure(exc, previous_line + 1) from None  # where the broken record starts
     except UnicodeDecodeError as exc:
         raise _decode_failure(exc, fmt.encoding, reader.line_num + 1) from None
 

@@ -83,6 +83,8 @@ from contact360_desktop.storage.notify import notify_job
 CHUNK_BYTES = 1024 * 1024
 #: How often progress is written (and cancel_requested read): bounded cost, prompt cancel.
 PROGRESS_SECONDS = 0.5
+#: work_mem of the export's read-only transaction, so ORDER BY sorts in memory.
+SORT_MEMORY = "64MB"
 
 LOCAL_PREFIX = "local:"
 S3_PREFIX = "s3://"
@@ -460,6 +462,12 @@ def _write_rows(
         pg.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         pg.execute("SET LOCAL TimeZone = 'UTC'")
         pg.execute("SET LOCAL DateStyle = 'ISO, YMD'")
+        # Sorting 100k+ wide rows spills to disk at the default 4 MB (server memory, not ours).
+        pg.execute(f"SET LOCAL work_mem = '{SORT_MEMORY}'")
+        if selection.by_ids:
+            # The planner cannot see the array's length behind the sub-select (it guesses 10 rows) and
+            # would join companies by one index probe per contact: 2x slower for 100k ids than hashing.
+            pg.execute("SET LOCAL enable_nestloop = off")
         custom_keys: list[str] = []
         if needs_custom_keys(export.columns):
             custom_keys = [row[0] for row in pg.execute(custom_keys_query(selection)).fetchall()]

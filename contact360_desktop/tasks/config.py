@@ -50,6 +50,8 @@ class TaskConfig:
     #: The task each job kind runs, by Huey name (the reaper re-delivers jobs with it).
     import_task: str = "contact360_desktop.tasks.import_tasks.process_contacts_import"
     export_task: str = "contact360_desktop.tasks.export_tasks.process_export"
+    #: Rows per import batch (0: the import service's default). Small values make kill tests fast.
+    import_batch_rows: int = 0
     #: Extra modules defining tasks, imported by every worker (tests register their own tasks).
     extra_modules: tuple[str, ...] = ()
 

@@ -137,3 +137,13 @@ def find_kind(engine: Engine, job_id: str) -> JobKind | None:
             if conn.execute(text(f"SELECT 1 FROM {name} WHERE id = :id"), {"id": str(job_id)}).first():
                 return kind  # type: ignore[return-value]
     return None
+
+
+def find_by_task(engine: Engine, task_id: str) -> tuple[JobKind, str] | None:
+    """The job a task id was last sent for, if any."""
+    with engine.connect() as conn:
+        for kind, name in TABLES.items():
+            found = conn.execute(text(f"SELECT id FROM {name} WHERE task_id = :t"), {"t": task_id}).first()
+            if found:
+                return kind, str(found.id)  # type: ignore[return-value]
+    return None

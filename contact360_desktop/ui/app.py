@@ -177,6 +177,30 @@ def bootstrap(settings: Settings, *, start_pool: bool = True, **context_options:
     return context, window
 
 
+def _quit_on_signals(app: Any) -> None:
+    """Ctrl+C or SIGTERM (from a terminal or a session manager) quits cleanly: the pool stops and
+    the embedded server is released. A timer lets Python run its signal handlers during exec()."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    def quit_app(signum: int, frame: Any) -> None:
+        log.info("signal %s: quitting", signum)
+        app.quit()
+
+    for name in ("SIGINT", "SIGTERM"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            try:
+                signal.signal(sig, quit_app)
+            except ValueError:  # not the main thread
+                return
+    timer = QTimer(app)
+    timer.setInterval(250)
+    timer.timeout.connect(lambda: None)
+    timer.start()
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the desktop app until the main window closes; returns the exit code."""
     hint = display_hint()
@@ -200,6 +224,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         QMessageBox.critical(None, "Contact360 settings", f"The settings cannot be used:\n\n{settings_error}")
         return 2
     context, window = bootstrap(settings)
+    _quit_on_signals(app)
     try:
         return int(app.exec())
     finally:

@@ -113,7 +113,9 @@ class AppContext(QObject):
         kwargs.setdefault("pool", self.thread_pool)
         return run_in_background(fn, *args, **kwargs)
 
-    def run_generator_in_background(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> BackgroundTask:
+    def run_generator_in_background(
+        self, fn: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> BackgroundTask:
         if self._shut_down:
             return _inert_task(fn)
         kwargs.setdefault("pool", self.thread_pool)

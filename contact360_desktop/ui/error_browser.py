@@ -8,12 +8,13 @@ The count and the field list arrive afterwards, also in the background.
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, QSettings, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QFontDatabase, QKeySequence, QShortcut
+from PySide6.QtCore import QItemSelection, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QFontDatabase, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -118,6 +119,8 @@ class ErrorBrowser(QMainWindow):
     load_failed = Signal(str)
     #: The first page of the current filter is shown (number of rows in it).
     first_page_loaded = Signal(int)
+    #: The re-import wizard opened here started a job (its id): the jobs dock can select it.
+    job_started = Signal(str)
 
     def __init__(self, context: Any, job_id: str | uuid.UUID, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -303,7 +306,7 @@ class ErrorBrowser(QMainWindow):
             self._context.engine,
             self._job_id,
             self._filter,
-            on_done=lambda n, g=generation: self._count_loaded(g, n),
+            on_done=functools.partial(self._count_loaded, generation),
             on_error=self._failed,
         )
 
@@ -388,7 +391,7 @@ class ErrorBrowser(QMainWindow):
     def _choose_csv(self) -> None:
         settings = QSettings()
         folder = str(settings.value("errors/last_folder", "") or "")
-        base = os.path.splitext((self._job or {}).get("file_name") or "import")[0]
+        base = os.path.splitext(str((self._job or JobSummary()).get("file_name") or "import"))[0]
         suggested = os.path.join(folder or os.path.expanduser("~"), f"{base}-errors.csv")
         path, _ = QFileDialog.getSaveFileName(self, "Export errors as CSV", suggested, "CSV files (*.csv)")
         if path:
@@ -426,10 +429,6 @@ class ErrorBrowser(QMainWindow):
             on_error=failed,
         )
 
-    def open_folder(self) -> None:
-        if self._last_csv:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(folder_of(self._last_csv)))
-
     def reimport_prefill(self) -> dict[str, Any]:
         """The wizard prefill for this job: its mapping and options, the last error CSV or its file."""
         job = self._job or JobSummary(options={}, file_path="")
@@ -448,8 +447,6 @@ class ErrorBrowser(QMainWindow):
         prefill = self.reimport_prefill()
         self.wizard = ImportWizard(self._context, parent=self, path=prefill["path"] or None, prefill=prefill)
         self.wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
-        started = getattr(self.parent(), "on_job_started", None)
-        if callable(started):
-            self.wizard.job_started.connect(started)
+        self.wizard.job_started.connect(self.job_started)
         self.wizard.show()
         return self.wizard

@@ -16,8 +16,8 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -58,10 +58,10 @@ DELIMITERS: tuple[tuple[str, str], ...] = (
 )
 
 SAFE_EXPLANATION = (
-    "A spreadsheet runs a cell that starts with =, +, -, @ (or a tab or line break) as a formula, so a "
-    "contact named <i>=HYPERLINK(…)</i> could run code when the file is opened (“formula injection”). "
-    "Spreadsheet-safe files put a ' before such cells and quote every cell. Phone numbers like +14155550100 "
-    "are left as they are. Turn it off only for files that go to another program, not a spreadsheet."
+    "Spreadsheets run a cell starting with =, +, -, @ (or a tab or line break) as a formula, so a value like "
+    "<i>=HYPERLINK(…)</i> could act when the file is opened (“formula injection”). Safe files put a ' before "
+    "such cells and quote every cell; phone numbers like +14155550100 stay as they are. Turn it off only for "
+    "files meant for another program."
 )
 
 
@@ -185,6 +185,7 @@ class ExportDialog(QDialog):
         self.count: int | None = None
         self.setWindowTitle("Export")
         self.setMinimumWidth(720)
+        self.resize(760, 820)
         self._build()
         self.columns.set_kind(kind)
         self._kind_changed()
@@ -240,6 +241,7 @@ class ExportDialog(QDialog):
         font = self.safe_help.font()
         font.setPointSizeF(font.pointSizeF() * 0.9)
         self.safe_help.setFont(font)
+        self.safe_help.setMinimumHeight(self.safe_help.fontMetrics().lineSpacing() * 4)
         delim_label = QLabel("&Delimiter:", fmt)
         delim_label.setBuddy(self.delimiter)
         grid.addWidget(delim_label, 0, 0)
@@ -563,7 +565,9 @@ class ExportDialog(QDialog):
     def open_folder(self) -> None:
         where = (self.result_info or {}).get("path_or_key") or ""
         if where and not where.startswith("s3://"):
-            QDesktopServices.openUrl(QUrl.fromLocalFile(folder_of(where)))
+            from contact360_desktop.ui.views.launch import open_local_path
+
+            open_local_path(folder_of(where))
 
     def copy_link(self) -> None:
         if self.export_id is None:

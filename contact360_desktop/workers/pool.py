@@ -269,20 +269,15 @@ class LocalPool:
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(10)
         self.hard_kills += 1
-        job_id, name = current.get("job"), current.get("name")
-        kind = (
-            "import"
-            if name == self.config.import_task
-            else "export"
-            if name == self.config.export_task
-            else None
-        )
+        task_id = current.get("task_id")
         try:
-            if kind and job_id:
+            engine = get_engine(self.settings)
+            job = jobs.find_by_task(engine, task_id) if task_id else None
+            if job is not None:
                 jobs.mark_failed(
-                    get_engine(self.settings),
-                    kind,
-                    job_id,
+                    engine,
+                    job[0],
+                    job[1],
                     f"Stopped by the hard time limit ({self.settings.hard_time_limit} s): "
                     "the worker was killed and replaced; committed progress is kept.",
                 )

@@ -133,6 +133,10 @@ class QueueWorker(Worker):
         except Exception:
             log.exception("dropping a message of queue %s that cannot be read", queue)
             return
+        if self.stop_flag.is_set():
+            # Stopping: a message read during shutdown goes back for a worker that stays.
+            huey.enqueue(task)
+            return
         self.task_count += 1
         job = task.args[0] if task.args and isinstance(task.args[0], str) else None
         name = f"{type(task).__module__}.{type(task).__name__}"

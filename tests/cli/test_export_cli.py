@@ -81,7 +81,7 @@ def test_uuids_columns_and_format_options(
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"Exported 2 contacts to {out}"
     data = gzip.decompress(out.read_bytes())
-    assert data == b"\xef\xbb\xbfemail;company_name;first_name\nbob@example.com;;Bob\nann@acme.com;Acme;=Ann\n"
+    assert data == b"\xef\xbb\xbfemail;company_name;first_name\nann@acme.com;Acme;=Ann\nbob@example.com;;Bob\n"
 
 
 def test_search_and_country_filters(cli_env: dict[str, str], people: list[uuid.UUID], tmp_path: Path) -> None:

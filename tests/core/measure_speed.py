@@ -103,7 +103,9 @@ def main(rows: int) -> None:
         both_s = time.process_time() - start
     finally:
         os.unlink(path)
-    print(f"{rows:,} rows, {size_mb:.1f} MB: {clean:,} clean, {rejected:,} rejected, {warned:,} with warnings")
+    print(
+        f"{rows:,} rows, {size_mb:.1f} MB: {clean:,} clean, {rejected:,} rejected, {warned:,} with warnings"
+    )
     print(f"read:            {rows / read_s:>10,.0f} rows/s")
     print(f"validate:        {rows / validate_s:>10,.0f} rows/s")
     print(f"read + validate: {rows / both_s:>10,.0f} rows/s")

@@ -95,14 +95,15 @@ def test_default_export_has_canonical_header_relations_and_bookkeeping(
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # no temp file left
 
 
-def test_explicit_uuids_keep_the_users_order_and_ignore_duplicates(
+def test_explicit_uuids_export_in_creation_order_like_a_filter(
     clean_db: Engine, settings: Settings, people: list[uuid.UUID], tmp_path: Path
 ) -> None:
     ids = [people[2], people[0], people[2], uuid.uuid4()]  # the unknown id is simply absent
     status, export = _export(clean_db, settings, ExportRequest(ids=ids, destination=str(tmp_path / "sel.csv")))
     assert status == COMPLETED
-    assert [row[0] for row in _rows(tmp_path / "sel.csv")[1:]] == ["cy@example.org", "ann@acme.com"]
+    assert [row[0] for row in _rows(tmp_path / "sel.csv")[1:]] == ["ann@acme.com", "cy@example.org"]
     assert export.selection == {"ids": True}
+    assert (export.row_count, export.total_rows) == (2, 2)
     assert export.selection_ids == [people[2], people[0], uuid.UUID(str(ids[3]))]
 
 

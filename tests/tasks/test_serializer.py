@@ -61,3 +61,16 @@ def test_task_arguments_and_results_round_trip_through_the_broker(app: TaskApp) 
     assert raw[:2] == b"\x1f\x8b"
     drain(app, lambda: app.task_state(task_id).state == "SUCCESS")
     assert app.result(task_id) == VALUES
+
+
+def test_broker_retry_gives_up_with_a_clear_error() -> None:
+    from contact360_desktop.tasks.brokers import BrokerUnavailable, retry_broker
+
+    calls: list[float] = []
+
+    def down() -> None:
+        raise ConnectionRefusedError("connection refused")
+
+    with pytest.raises(BrokerUnavailable, match=r"worker start-up: broker unreachable after 10 attempts \(Connection"):
+        retry_broker(down, "worker start-up", attempts=10, backoff_max=5.0, sleep=calls.append)
+    assert calls == [0.2, 0.4, 0.8, 1.6, 3.2, 5.0, 5.0, 5.0, 5.0]

@@ -40,7 +40,9 @@ def _no_dangling_threads() -> Iterator[None]:
     pool = QThreadPool.globalInstance()
     finished = pool.waitForDone(10_000)
     leftovers = [t.name for t in _our_threads() - before]
-    assert finished, f"background tasks still running after the test ({pool.activeThreadCount()} threads busy)"
+    assert finished, (
+        f"background tasks still running after the test ({pool.activeThreadCount()} threads busy)"
+    )
     assert not leftovers, f"threads left running after the test: {leftovers}"
     # Every task finished; its last signal may still be queued for this thread.
     from PySide6.QtCore import QCoreApplication

@@ -12,7 +12,9 @@ from sqlalchemy import Engine, text
 BASE_TIME = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 
 
-def insert_contacts(engine: Engine, n: int, *, companies: int = 0, start: int = 0, null_names_every: int = 0) -> None:
+def insert_contacts(
+    engine: Engine, n: int, *, companies: int = 0, start: int = 0, null_names_every: int = 0
+) -> None:
     """Insert ``n`` contacts (and ``companies`` companies they belong to) with COPY."""
     raw = engine.raw_connection()
     try:

@@ -117,10 +117,13 @@ def test_import_errors_fix_and_reimport(qtbot: Any, make_context: Any, ui_engine
         fixed.append(row)
     with out.open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows(fixed)
+    forwarded: list[str] = []
+    browser.job_started.connect(forwarded.append)  # the main window selects it in the jobs dock
     reimport = browser.open_reimport_wizard()
     assert isinstance(reimport, ImportWizard)
     assert reimport.file_page.path() == str(out)
     second_id = run_wizard(qtbot, context, reimport)
+    assert forwarded == [second_id]
     mapping = reimport.mapping
     assert mapping is not None
     assert mapping.columns[mapping.sources.index("row_number")].target == IGNORE

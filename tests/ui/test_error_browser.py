@@ -181,4 +181,4 @@ def test_reimport_of_an_error_csv_does_not_force_the_original_format(
     assert isinstance(wizard, ImportWizard)
     qtbot.waitUntil(wizard.file_page.isComplete, timeout=10000)
     assert wizard.file_page.info is not None and wizard.file_page.info.delimiter == ","
-    assert wizard.options.mode == "insert" and wizard.options.phone_region == "FR"
+    assert wizard.import_options.mode == "insert" and wizard.import_options.phone_region == "FR"

@@ -6,10 +6,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QWizard
+from PySide6.QtWidgets import QWidget, QWizard
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -127,8 +126,10 @@ def test_mapping_auto_maps_requires_email_and_saves_template(qtbot: Any, app_con
     # The dropdowns and the confidence marks show it.
     email_row = mapping.sources.index("Email")
     assert page.combos[email_row].currentData() == "email"
-    assert page.table.item(email_row, 3).text().startswith("✔")
-    assert page.table.item(mapping.sources.index("Lifecycle Stage"), 3).text() == "custom field"
+    email_mark = page.table.item(email_row, 3)
+    custom_mark = page.table.item(mapping.sources.index("Lifecycle Stage"), 3)
+    assert email_mark is not None and email_mark.text().startswith("✔")
+    assert custom_mark is not None and custom_mark.text() == "custom field"
     assert "Columns mapped automatically" in page.template_label.text()
     assert "from the column “Email”" in page.status_label.text()
     grab(wizard, "import-wizard-3-mapping")
@@ -253,6 +254,7 @@ def test_prefill_from_an_earlier_job(qtbot: Any, app_context: Any, tmp_path: Pat
     wizard.show()
     qtbot.waitUntil(wizard.file_page.isComplete, timeout=10000)
     to_mapping_page(qtbot, wizard)
+    assert wizard.mapping is not None
     targets = dict(zip(wizard.mapping.sources, wizard.mapping.targets, strict=True))
     assert targets["Record ID"] == IGNORE and targets["Lifecycle Stage"] == IGNORE
     assert targets["First Name"] == "first_name"  # not in the mapping: auto-mapped
@@ -263,16 +265,16 @@ def test_prefill_from_an_earlier_job(qtbot: Any, app_context: Any, tmp_path: Pat
     assert wizard.options_page.region.currentData() == "DE"
 
 
-@pytest.mark.parametrize("key", ["Tab"])
-def test_keyboard_focus_order_on_file_page(qtbot: Any, app_context: Any, key: str) -> None:
+def test_keyboard_focus_order_on_file_page(qtbot: Any, app_context: Any) -> None:
     wizard = open_wizard(qtbot, app_context)
     page = wizard.file_page
-    page.path_edit.setFocus()
-    order = []
-    widget = page.path_edit
+    order: list[QWidget] = []
+    widget: QWidget | None = page.path_edit
     for _ in range(4):
+        assert widget is not None
         widget = widget.nextInFocusChain()
-        while not widget.focusPolicy() & Qt.FocusPolicy.TabFocus or not widget.isVisible():
+        while widget is not None and (not widget.focusPolicy() & Qt.FocusPolicy.TabFocus or not widget.isVisible()):
             widget = widget.nextInFocusChain()
+        assert widget is not None
         order.append(widget)
     assert order[:3] == [page.browse_button, page.encoding_combo, page.delimiter_combo]

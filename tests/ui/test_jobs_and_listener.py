@@ -23,13 +23,14 @@ def wait_connected(qtbot: Any, listener: JobListener) -> None:
 def test_listener_emits_job_changed_on_commit(qtbot: Any, app_context: Any, ui_engine: Engine) -> None:
     listener = app_context.listener
     wait_connected(qtbot, listener)
-    with qtbot.waitSignal(listener.job_changed, timeout=5000) as blocker:
-        with ui_engine.begin() as conn:
-            notify_job(conn, "import", "3f1c3c7e-0000-4000-8000-000000000001", "processing")
+    with qtbot.waitSignal(listener.job_changed, timeout=5000) as blocker, ui_engine.begin() as conn:
+        notify_job(conn, "import", "3f1c3c7e-0000-4000-8000-000000000001", "processing")
     assert blocker.args == ["import", "3f1c3c7e-0000-4000-8000-000000000001", "processing"]
 
 
-def test_listener_reports_a_lost_connection_and_reconnects(qtbot: Any, app_context: Any, ui_engine: Engine) -> None:
+def test_listener_reports_a_lost_connection_and_reconnects(
+    qtbot: Any, app_context: Any, ui_engine: Engine
+) -> None:
     listener = app_context.listener
     bar = StatusBar(app_context)
     qtbot.addWidget(bar)
@@ -44,9 +45,8 @@ def test_listener_reports_a_lost_connection_and_reconnects(qtbot: Any, app_conte
     # While lost the UI is asked to poll; then the listener is back by itself.
     wait_connected(qtbot, listener)
     assert bar.connection_label.text() == "● Connected"
-    with qtbot.waitSignal(listener.job_changed, timeout=5000):
-        with ui_engine.begin() as conn:
-            notify_job(conn, "export", "3f1c3c7e-0000-4000-8000-000000000002", "completed")
+    with qtbot.waitSignal(listener.job_changed, timeout=5000), ui_engine.begin() as conn:
+        notify_job(conn, "export", "3f1c3c7e-0000-4000-8000-000000000002", "completed")
 
 
 def test_listener_falls_back_to_polling_when_it_cannot_connect(qtbot: Any) -> None:
@@ -59,7 +59,9 @@ def test_listener_falls_back_to_polling_when_it_cannot_connect(qtbot: Any) -> No
         listener.stop()
 
 
-def test_jobs_dock_shows_jobs_and_follows_notifications(qtbot: Any, app_context: Any, ui_engine: Engine) -> None:
+def test_jobs_dock_shows_jobs_and_follows_notifications(
+    qtbot: Any, app_context: Any, ui_engine: Engine
+) -> None:
     insert_import_job(ui_engine, user="someone-else", file_name="not-mine.csv")
     job_id = insert_import_job(ui_engine, file_name="people.csv", total_rows=1000, processed_rows=0)
     dock = JobsDock(app_context)
@@ -70,16 +72,15 @@ def test_jobs_dock_shows_jobs_and_follows_notifications(qtbot: Any, app_context:
     assert model.data(model.index(0, COLUMN_INDEX["name"])) == "Import: people.csv"
     assert dock.stack.currentWidget() is dock.view
     # A worker commits a batch and notifies: the row follows.
-    with qtbot.waitSignal(model.job_updated, timeout=5000):
-        with ui_engine.begin() as conn:
-            conn.execute(
-                text(
-                    "UPDATE contact_import_jobs SET processed_rows = 400, inserted = 390, rejected = 10, "
-                    "started_at = now() - interval '4 seconds' WHERE id = :id"
-                ),
-                {"id": job_id},
-            )
-            notify_job(conn, "import", job_id, "processing")
+    with qtbot.waitSignal(model.job_updated, timeout=5000), ui_engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE contact_import_jobs SET processed_rows = 400, inserted = 390, rejected = 10, "
+                "started_at = now() - interval '4 seconds' WHERE id = :id"
+            ),
+            {"id": job_id},
+        )
+        notify_job(conn, "import", job_id, "processing")
     index = model.index(0, COLUMN_INDEX["progress"])
     assert model.data(index, ProgressRole) == pytest.approx(0.4)
     assert model.data(model.index(0, COLUMN_INDEX["inserted"])) == "390"
@@ -87,22 +88,20 @@ def test_jobs_dock_shows_jobs_and_follows_notifications(qtbot: Any, app_context:
     assert model.data(model.index(0, COLUMN_INDEX["rate"])) != ""
     assert model.data(model.index(0, COLUMN_INDEX["eta"])) != ""
     # It finishes: the model says so once (the main window turns that into a notification).
-    with qtbot.waitSignal(model.job_finished, timeout=5000) as finished:
-        with ui_engine.begin() as conn:
-            conn.execute(
-                text(
-                    "UPDATE contact_import_jobs SET status = 'completed', processed_rows = 1000, "
-                    "finished_at = now(), message = 'done' WHERE id = :id"
-                ),
-                {"id": job_id},
-            )
-            notify_job(conn, "import", job_id, "completed")
+    with qtbot.waitSignal(model.job_finished, timeout=5000) as finished, ui_engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE contact_import_jobs SET status = 'completed', processed_rows = 1000, "
+                "finished_at = now(), message = 'done' WHERE id = :id"
+            ),
+            {"id": job_id},
+        )
+        notify_job(conn, "import", job_id, "completed")
     assert finished.args[0]["status"] == "completed" and finished.args[1] == "processing"
     # A new job of this user appears at the top.
     new_id = insert_import_job(ui_engine, file_name="second.csv", status="pending")
-    with qtbot.waitSignal(model.job_updated, timeout=5000):
-        with ui_engine.begin() as conn:
-            notify_job(conn, "import", new_id, "pending")
+    with qtbot.waitSignal(model.job_updated, timeout=5000), ui_engine.begin() as conn:
+        notify_job(conn, "import", new_id, "pending")
     assert model.rowCount() == 2
     assert model.data(model.index(0, COLUMN_INDEX["name"])) == "Import: second.csv"
 
@@ -118,12 +117,18 @@ def test_cancel_from_the_dock_flags_the_running_job(qtbot: Any, app_context: Any
     with qtbot.waitSignal(dock.status_message, timeout=10_000):
         dock.cancel_action.trigger()
     with ui_engine.connect() as conn:
-        assert conn.execute(text("SELECT cancel_requested FROM contact_import_jobs WHERE id = :id"), {"id": job_id}).scalar()
-    qtbot.waitUntil(lambda: "cancelling" in dock.model.data(dock.model.index(0, COLUMN_INDEX["status"])), timeout=5000)
+        assert conn.execute(
+            text("SELECT cancel_requested FROM contact_import_jobs WHERE id = :id"), {"id": job_id}
+        ).scalar()
+    qtbot.waitUntil(
+        lambda: "cancelling" in dock.model.data(dock.model.index(0, COLUMN_INDEX["status"])), timeout=5000
+    )
     assert not dock.cancel_action.isEnabled()
 
 
-def test_export_actions_for_a_local_and_an_s3_export(qtbot: Any, app_context: Any, ui_engine: Engine, monkeypatch: Any) -> None:
+def test_export_actions_for_a_local_and_an_s3_export(
+    qtbot: Any, app_context: Any, ui_engine: Engine, monkeypatch: Any
+) -> None:
     with ui_engine.begin() as conn:
         conn.execute(
             text(
@@ -142,7 +147,10 @@ def test_export_actions_for_a_local_and_an_s3_export(qtbot: Any, app_context: An
 
     assert QGuiApplication.clipboard().text() == "s3://bucket/x.csv"
     opened: list[str] = []
-    monkeypatch.setattr("contact360_desktop.ui.views.launch.QDesktopServices.openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    monkeypatch.setattr(
+        "contact360_desktop.ui.views.launch.QDesktopServices.openUrl",
+        lambda url: opened.append(url.toLocalFile()) or True,
+    )
     dock.view.selectRow(1)
     assert dock.open_folder_action.isEnabled() and not dock.errors_action.isEnabled()
     dock.open_folder_action.trigger()
@@ -172,8 +180,15 @@ def test_notifier_uses_the_status_bar_without_a_tray(qtbot: Any) -> None:
     notifier.tray = None
     start = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
     job = {
-        "kind": "import", "name": "a.csv", "status": "completed", "inserted": 5, "updated": 1, "rejected": 2,
-        "warnings": 0, "started_at": start, "finished_at": start + dt.timedelta(minutes=2),
+        "kind": "import",
+        "name": "a.csv",
+        "status": "completed",
+        "inserted": 5,
+        "updated": 1,
+        "rejected": 2,
+        "warnings": 0,
+        "started_at": start,
+        "finished_at": start + dt.timedelta(minutes=2),
     }
     with qtbot.waitSignal(notifier.notified) as blocker:
         notifier.job_finished(job, "processing")

@@ -66,7 +66,9 @@ def test_sorting_walks_every_row_once_in_order(qtbot: Any, app_context: Any, ui_
         assert got == expected, f"order of column {column} {order}"
 
 
-def test_search_is_debounced_and_matches_name_email_and_company(qtbot: Any, app_context: Any, ui_engine: Engine) -> None:
+def test_search_is_debounced_and_matches_name_email_and_company(
+    qtbot: Any, app_context: Any, ui_engine: Engine
+) -> None:
     insert_contacts(ui_engine, 600, companies=3)
     tab = ContactsTab(app_context)
     qtbot.addWidget(tab)
@@ -122,7 +124,9 @@ def test_select_all_matching_gives_a_filter_not_ids(qtbot: Any, app_context: Any
     assert "ids" in tab.current_selection()
 
 
-def test_select_all_matching_also_selects_rows_fetched_later(qtbot: Any, app_context: Any, ui_engine: Engine) -> None:
+def test_select_all_matching_also_selects_rows_fetched_later(
+    qtbot: Any, app_context: Any, ui_engine: Engine
+) -> None:
     insert_contacts(ui_engine, 900)
     tab = ContactsTab(app_context)
     tab.model.page_size = 400

@@ -101,24 +101,32 @@ def test_workers_panel_shows_queues_workers_and_controls_the_pool(
     assert panel.model.data(panel.model.index(0, 4)) == "100.0 MB"
     assert panel.model.data(panel.model.index(0, 3)) == "idle"
     assert panel.pool_label.text() == "Local worker pool: stopped"
-    with qtbot.waitSignal(context.pool_state_changed, check_params_cb=lambda s, d: s == POOL_RUNNING, timeout=5000):
+    with qtbot.waitSignal(
+        context.pool_state_changed, check_params_cb=lambda s, d: s == POOL_RUNNING, timeout=5000
+    ):
         panel.pool_button.click()
     assert panel.pool_label.text() == "Local worker pool: running"
     assert panel.pool_button.text() == "Stop local workers"
-    with qtbot.waitSignal(context.pool_state_changed, check_params_cb=lambda s, d: s == POOL_STOPPED, timeout=5000):
+    with qtbot.waitSignal(
+        context.pool_state_changed, check_params_cb=lambda s, d: s == POOL_STOPPED, timeout=5000
+    ):
         panel.pool_button.click()
     assert FakePool.instances[0].calls == ["start", "stop"]
 
 
 def test_pool_unavailable_until_the_module_appears(qtbot: Any, make_context: Any) -> None:
     available: list[Any] = []
-    context = make_context(pool_factory=lambda: available[0] if available else None, pool_check_interval_ms=50)
+    context = make_context(
+        pool_factory=lambda: available[0] if available else None, pool_check_interval_ms=50
+    )
     context.want_pool = True
     context.start_pool()
     assert context.pool_state == POOL_UNAVAILABLE
     panel = WorkersPanel(context)
     qtbot.addWidget(panel)
-    assert panel.pool_label.text() == "Local worker pool: unavailable (the worker pool module is not installed)"
+    assert (
+        panel.pool_label.text() == "Local worker pool: unavailable (the worker pool module is not installed)"
+    )
     assert not panel.pool_button.isEnabled()
     FakePool.instances = []
     available.append(FakePool)  # the task layer gets installed: the periodic check starts it
@@ -136,7 +144,9 @@ def test_status_bar_names_database_broker_and_connection(qtbot: Any, app_context
     qtbot.waitUntil(lambda: status.count_label.text() == "0 contacts", timeout=5000)
 
 
-def test_menus_shortcuts_and_export_selection(qtbot: Any, app_context: Any, ui_engine: Engine, fake_dialogs: Any) -> None:
+def test_menus_shortcuts_and_export_selection(
+    qtbot: Any, app_context: Any, ui_engine: Engine, fake_dialogs: Any
+) -> None:
     insert_contacts(ui_engine, 40, companies=2)
     window = make_window(qtbot, app_context)
     qtbot.waitUntil(lambda: window.contacts_tab.model.rowCount() == 40, timeout=5000)
@@ -159,7 +169,9 @@ def test_menus_shortcuts_and_export_selection(qtbot: Any, app_context: Any, ui_e
     assert window.status.count_label.text() == "2 companies — all 2 matching selected"
 
 
-def test_errors_action_opens_the_latest_import(qtbot: Any, app_context: Any, ui_engine: Engine, fake_dialogs: Any) -> None:
+def test_errors_action_opens_the_latest_import(
+    qtbot: Any, app_context: Any, ui_engine: Engine, fake_dialogs: Any
+) -> None:
     insert_import_job(ui_engine, file_name="old.csv", status="completed")
     with ui_engine.begin() as conn:
         conn.execute(text("UPDATE contact_import_jobs SET created_at = now() - interval '1 day'"))
@@ -170,31 +182,55 @@ def test_errors_action_opens_the_latest_import(qtbot: Any, app_context: Any, ui_
     assert fake_dialogs.opened[0].args[1] == newest
 
 
-def test_dropping_a_csv_starts_the_wizard_on_it(qtbot: Any, app_context: Any, tmp_path: Path, fake_dialogs: Any) -> None:
+def test_dropping_a_csv_starts_the_wizard_on_it(
+    qtbot: Any, app_context: Any, tmp_path: Path, fake_dialogs: Any
+) -> None:
     window = make_window(qtbot, app_context)
     csv_file = tmp_path / "dropped.csv"
     csv_file.write_text("email\na@example.com\n")
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(csv_file))])
-    enter = QDragEnterEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(
+        QPointF(50, 50),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     QApplication.sendEvent(window, enter)
     assert enter.isAccepted()
-    drop = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    drop = QDropEvent(
+        QPointF(50, 50),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     QApplication.sendEvent(window, drop)
     assert fake_dialogs.opened[-1].kwargs["path"] == str(csv_file)
     assert app_context.last_folder("import") == str(tmp_path)
     # Anything else is refused.
     other = QMimeData()
     other.setUrls([QUrl.fromLocalFile(str(tmp_path / "photo.png"))])
-    refused = QDragEnterEvent(QPointF(5, 5), Qt.DropAction.CopyAction, other, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    refused = QDragEnterEvent(
+        QPointF(5, 5),
+        Qt.DropAction.CopyAction,
+        other,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     QApplication.sendEvent(window, refused)
     assert not refused.isAccepted()
 
 
-def test_a_missing_dialog_module_gives_a_readable_message(qtbot: Any, app_context: Any, monkeypatch: Any) -> None:
+def test_a_missing_dialog_module_gives_a_readable_message(
+    qtbot: Any, app_context: Any, monkeypatch: Any
+) -> None:
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "information", lambda parent, title, message: shown.append(message))
-    monkeypatch.setattr(launch, "EXPORT_DIALOG", ("contact360_desktop.ui.no_such_dialog", "ExportDialog", "The export dialog"))
+    monkeypatch.setattr(
+        launch, "EXPORT_DIALOG", ("contact360_desktop.ui.no_such_dialog", "ExportDialog", "The export dialog")
+    )
     window = make_window(qtbot, app_context)
     window.export_action.trigger()
     assert shown == ["The export dialog is not part of this build yet."]
@@ -237,7 +273,9 @@ def test_exception_hook_shows_a_message_not_a_traceback(qtbot: Any, monkeypatch:
         raise ValueError("the file is not a CSV")
     except ValueError as exc:
         reporter(type(exc), exc, exc.__traceback__)
-    assert shown == [f"Something went wrong: the file is not a CSV\n\nDetails were written to {tmp_path / 'contact360.log'}."]
+    assert shown == [
+        f"Something went wrong: the file is not a CSV\n\nDetails were written to {tmp_path / 'contact360.log'}."
+    ]
     assert "Traceback" not in shown[0]
 
 
@@ -247,18 +285,34 @@ def test_display_hint_names_the_missing_debian_packages() -> None:
     hint = app_module.display_hint(env, "linux", lambda name: f"lib{name}.so" if name in have else None)
     assert hint is not None and hint.endswith("sudo apt install libxcb-cursor0")
     assert "\n" not in hint
-    assert app_module.display_hint({"DISPLAY": ":0", "QT_QPA_PLATFORM": "offscreen"}, "linux", lambda n: None) is None
+    assert (
+        app_module.display_hint({"DISPLAY": ":0", "QT_QPA_PLATFORM": "offscreen"}, "linux", lambda n: None)
+        is None
+    )
     assert app_module.display_hint({}, "linux", lambda n: None) is None
     assert app_module.display_hint(env, "darwin", lambda n: None) is None
     assert app_module.display_hint(env, "linux", lambda n: "x") is None
 
 
-def test_screenshots_of_the_main_window(qtbot: Any, app_context: Any, ui_engine: Engine, artifacts: Path) -> None:
+def test_screenshots_of_the_main_window(
+    qtbot: Any, app_context: Any, ui_engine: Engine, artifacts: Path
+) -> None:
     insert_contacts(ui_engine, 1500, companies=40)
-    job = insert_import_job(ui_engine, file_name="hubspot-export.csv", total_rows=250_000, processed_rows=90_500,
-                            inserted=88_000, updated=1_900, rejected=600, warnings=120)
+    job = insert_import_job(
+        ui_engine,
+        file_name="hubspot-export.csv",
+        total_rows=250_000,
+        processed_rows=90_500,
+        inserted=88_000,
+        updated=1_900,
+        rejected=600,
+        warnings=120,
+    )
     with ui_engine.begin() as conn:
-        conn.execute(text("UPDATE contact_import_jobs SET started_at = now() - interval '45 seconds' WHERE id = :id"), {"id": job})
+        conn.execute(
+            text("UPDATE contact_import_jobs SET started_at = now() - interval '45 seconds' WHERE id = :id"),
+            {"id": job},
+        )
         conn.execute(
             text(
                 "INSERT INTO exports (user_id, kind, destination, status, row_count, total_rows, path_or_key, message, "
@@ -286,12 +340,17 @@ def test_screenshots_of_the_main_window(qtbot: Any, app_context: Any, ui_engine:
     qtbot.waitUntil(lambda: window.companies_tab.model.rowCount() == 40, timeout=5000)
     grab(window, artifacts, "main-window-companies", (1280, 800))
     grab(window.jobs_dock, artifacts, "jobs-dock")
-    grab(window.workers_panel, artifacts, "workers-panel")
+    window.workers_panel.raise_()
+    qtbot.waitUntil(window.workers_panel.isVisible)
+    qtbot.waitUntil(lambda: window.workers_panel.model.rowCount() == 2, timeout=5000)
+    grab(window, artifacts, "main-window-workers", (1280, 800))
 
 
 def test_screenshot_of_the_empty_state(qtbot: Any, app_context: Any, artifacts: Path) -> None:
     window = make_window(qtbot, app_context)
-    qtbot.waitUntil(lambda: window.contacts_tab.stack.currentWidget() is window.contacts_tab.empty, timeout=5000)
+    qtbot.waitUntil(
+        lambda: window.contacts_tab.stack.currentWidget() is window.contacts_tab.empty, timeout=5000
+    )
     grab(window, artifacts, "main-window-empty", (1280, 800))
 
 

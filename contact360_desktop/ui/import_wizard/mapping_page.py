@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from contact360_desktop.core.fields import CONTACT_FIELDS
 from contact360_desktop.core.mapping import CUSTOM, IGNORE, ColumnMapping, auto_map, header_signature
 from contact360_desktop.storage.db import session_scope
+from contact360_desktop.storage.models import MappingTemplate
 from contact360_desktop.ui.import_wizard.support import readable_error, start_task
 
 if TYPE_CHECKING:
@@ -71,6 +72,7 @@ def find_template(engine: Any, header: list[str], name: str | None) -> tuple[str
     from contact360_desktop.services import templates
 
     with Session(engine) as session:
+        found: MappingTemplate | None
         if name:
             found = templates.get_template(session, name)
         else:
@@ -114,8 +116,13 @@ class MappingPage(QWizardPage):
 
         self.table = QTableWidget(0, 4, self)
         self.table.setHorizontalHeaderLabels(["Column in the file", "Sample values", "Maps to", "Match"])
-        self.table.horizontalHeaderItem(_MATCH).setToolTip("How sure the automatic mapping is (hover a row for how it matched)")
-        self.table.horizontalHeaderItem(_SAMPLE).setToolTip("The first values of the column in the preview")
+        for column, tip in (
+            (_MATCH, "How sure the automatic mapping is (hover a row for how it matched)"),
+            (_SAMPLE, "The first values of the column in the preview"),
+        ):
+            item = self.table.horizontalHeaderItem(column)
+            if item is not None:
+                item.setToolTip(tip)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)

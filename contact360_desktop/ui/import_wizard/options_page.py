@@ -102,12 +102,12 @@ class OptionsPage(QWizardPage):
         return ImportOptions(mode=mode, dry_run=self.dry_run.isChecked(), phone_region=str(self.region.currentData() or "US"))
 
     def initializePage(self) -> None:
-        self.set_options(self.wizard().options)
+        self.set_options(self.wizard().import_options)
 
     def validatePage(self) -> bool:
-        self.wizard().options = self.options()
+        self.wizard().import_options = self.options()
         return True
 
     def cleanupPage(self) -> None:
         # Going back keeps what was chosen here (QWizard would otherwise forget it).
-        self.wizard().options = self.options()
+        self.wizard().import_options = self.options()

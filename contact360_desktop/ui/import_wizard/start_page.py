@@ -13,13 +13,24 @@ from contact360_desktop.core.fields import FINISHED_STATUSES
 from contact360_desktop.core.mapping import CUSTOM, IGNORE
 from contact360_desktop.ui.import_wizard.file_page import delimiter_name
 from contact360_desktop.ui.import_wizard.options_page import MODES
-from contact360_desktop.ui.import_wizard.state import build_request, create_and_queue, load_job_progress
+from contact360_desktop.ui.import_wizard.state import (
+    SAMPLE_ROWS,
+    build_request,
+    create_and_queue,
+    load_job_progress,
+)
 from contact360_desktop.ui.import_wizard.support import format_size, readable_error, start_task
 
 if TYPE_CHECKING:
     from contact360_desktop.ui.import_wizard.wizard import ImportWizard
 
 POLL_MS = 1000
+
+
+def _scope(result: Any) -> str:
+    if not result.done:
+        return "stopped early"
+    return "the whole file" if result.whole_file or result.checked < SAMPLE_ROWS else "a sample"
 
 
 class StartPage(QWizardPage):
@@ -67,7 +78,7 @@ class StartPage(QWizardPage):
     # -- wizard hooks ------------------------------------------------------------------------------------
     def initializePage(self) -> None:
         wizard = self.wizard()
-        info, mapping, options = wizard.file_info, wizard.mapping, wizard.options
+        info, mapping, options = wizard.file_info, wizard.mapping, wizard.import_options
         if info is None or mapping is None:
             return
         fields = [c for c in mapping.columns if c.is_field]
@@ -76,7 +87,7 @@ class StartPage(QWizardPage):
         mode = next(label for m, label, _tip in MODES if m == options.mode).replace("&", "")
         result = wizard.validate_page.result
         checked = (
-            f"<li>Checked {result.checked:,} rows{' (whole file)' if result.whole_file else ' (sample)'}: "
+            f"<li>Checked {result.checked:,} rows ({_scope(result)}): "
             f"{result.rejected:,} would be rejected, {result.warned:,} with warnings</li>"
             if result is not None
             else ""
@@ -117,7 +128,7 @@ class StartPage(QWizardPage):
                 wizard.file_info,  # type: ignore[arg-type]
                 wizard.mapping,
                 None,
-                wizard.options,
+                wizard.import_options,
                 wizard.context.settings.user,
                 wizard.file_page.encoding_override(),
                 wizard.file_page.delimiter_override(),
@@ -146,7 +157,9 @@ class StartPage(QWizardPage):
         self.job_id = job_id
         self.queue_message = message
         wizard = self.wizard()
-        wizard.button(QWizard.WizardButton.BackButton).setEnabled(False)
+        # The job exists: going back or "cancelling" the wizard would not undo it.
+        wizard.setOption(QWizard.WizardOption.DisabledBackButtonOnLastPage, True)
+        wizard.setOption(QWizard.WizardOption.NoCancelButton, True)
         wizard.job_started.emit(job_id)
         self.job_created.emit(job_id)
         if message:

@@ -101,7 +101,7 @@ class ValidatePage(QWizardPage):
     def initializePage(self) -> None:
         wizard = self.wizard()
         key = wizard.validation_key()
-        self.note.setVisible(wizard.options.mode != MODE_UPSERT)
+        self.note.setVisible(wizard.import_options.mode != MODE_UPSERT)
         if key != self._key or self.result is None:
             self._key = key
             self.start(whole_file=False)
@@ -148,12 +148,12 @@ class ValidatePage(QWizardPage):
             wizard.encoding(),
             wizard.delimiter(),
             wizard.mapping,
-            wizard.options.phone_region,
+            wizard.import_options.phone_region,
             None if whole_file else SAMPLE_ROWS,
-            on_progress=lambda snap: mine() and self._progress(snap),
-            on_done=lambda snap: mine() and self._done(snap),
-            on_error=lambda exc: mine() and self._failed(exc),
-            on_cancelled=lambda: self.validation_cancelled.emit(),
+            on_progress=lambda snap: self._progress(snap) if mine() else None,
+            on_done=lambda snap: self._done(snap) if mine() else None,
+            on_error=lambda exc: self._failed(exc) if mine() else None,
+            on_cancelled=self.validation_cancelled.emit,
         )
         task_box.append(task)
         self._task = task

@@ -48,7 +48,7 @@ class ImportWizard(QWizard):
         self.mapping: ColumnMapping | None = None
         self.template_name: str | None = None
         prefill_options = dict(self.prefill.get("options") or {})
-        self.options = ImportOptions(
+        self.import_options = ImportOptions(
             mode=str(prefill_options.get("mode") or "upsert"),
             dry_run=bool(prefill_options.get("dry_run", False)),
             phone_region=str(prefill_options.get("phone_region") or getattr(context.settings, "phone_region", "US")),
@@ -107,7 +107,7 @@ class ImportWizard(QWizard):
     def validation_key(self) -> tuple[Any, ...]:
         """What the validate page's result depends on."""
         info = self.file_info
-        return (info.path if info else None, self.encoding(), self.delimiter(), self.mapping, self.options.phone_region)
+        return (info.path if info else None, self.encoding(), self.delimiter(), self.mapping, self.import_options.phone_region)
 
     @property
     def job_id(self) -> str | None:

@@ -85,7 +85,9 @@ class WorkersModel(QAbstractTableModel):
                 task = worker.get("current_task")
                 if value is None and not task:
                     return "idle"
-                kind = "import" if task and "import" in task else "export" if task and "export" in task else task
+                kind = (
+                    "import" if task and "import" in task else "export" if task and "export" in task else task
+                )
                 return f"{kind or 'job'} {str(value)[:8] if value else ''}".strip()
             if key == "rss_bytes":
                 return format_bytes(value)

@@ -113,6 +113,7 @@ class JobsDock(QDockWidget):
         self.model.modelReset.connect(self._update_empty)
         self.model.rowsInserted.connect(self._update_empty)
         self.model.loaded.connect(self._update_empty)
+        self._update_empty()
 
         self.view.selectionModel().selectionChanged.connect(self._update_actions)
         self.model.dataChanged.connect(self._update_actions)
@@ -120,6 +121,10 @@ class JobsDock(QDockWidget):
         self._update_actions()
 
     def _update_empty(self, *_: Any) -> None:
+        if self.context.is_ready:
+            self.empty.setText("No imports or exports yet — Import a CSV (Ctrl+I)")
+        else:
+            self.empty.setText("Jobs appear here once the database is ready.")
         self.stack.setCurrentWidget(self.view if self.model.rowCount() else self.empty)
 
     def _action(self, text: str, tip: str, slot: Any) -> QAction:

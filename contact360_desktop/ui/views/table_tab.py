@@ -227,6 +227,10 @@ class TableTab(QWidget):
         model = self.model
         if model.count is None:
             total = f"{model.rowCount():,}+ {model.noun_plural}" if model.rowCount() else ""
+        elif not model.count.exact and model.query.search:
+            # A filtered count that took too long: the planner's guess for a substring search is
+            # unreliable, so say only what is known.
+            total = f"{model.rowCount():,}+ {model.noun_plural}"
         else:
             n = model.count.value
             approx = "" if model.count.exact else "about "

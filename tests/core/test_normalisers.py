@@ -1,0 +1,157 @@
+"""Email, phone, domain and LinkedIn normalisation, and that the fast paths agree with the libraries."""
+
+from __future__ import annotations
+
+import phonenumbers
+import pytest
+from email_validator import EmailNotValidError, validate_email
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from contact360_desktop.core.emails import _COMMON_ADDRESS, normalize_email
+from contact360_desktop.core.phones import _NANP_NUMBER, PhoneNormalizer
+from contact360_desktop.core.web import normalize_domain, normalize_linkedin_url
+
+
+# -- email ---------------------------------------------------------------------------
+def library_verdict(address: str) -> str | None:
+    try:
+        return validate_email(address, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        return None
+
+
+_email_chars = st.sampled_from(list("abcxyz019.-_+'!#%@") + ["--", "..", "xn--", ".test", ".com", "@b.io"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_email_chars, min_size=1, max_size=14).map("".join))
+def test_fast_email_path_agrees_with_email_validator(address: str) -> None:
+    assert normalize_email(address)[0] == library_verdict(address)
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["a@b.co", "first.last+tag@sub.example.com", "o'brien@x.ie", "x@example.com", "a" * 64 + "@b.io"],
+)
+def test_common_addresses_take_the_fast_path(address: str) -> None:
+    assert _COMMON_ADDRESS.fullmatch(address)
+    assert normalize_email(address) == (address, "")
+
+
+def test_addresses_are_lower_cased_and_international_ones_accepted() -> None:
+    assert normalize_email("Ann.Lee@Example.COM") == ("ann.lee@example.com", "")
+    assert normalize_email("jöhn@bücher.de")[0] == "jöhn@bücher.de"
+    assert normalize_email("a@xn--bcher-kva.ch")[0] == "a@bücher.ch"
+
+
+def test_invalid_addresses_say_why() -> None:
+    email, reason = normalize_email("a..b@x.com")
+    assert email is None and "two periods" in reason
+    assert normalize_email("a" * 64 + "@" + ".".join(["b" * 60] * 4) + ".io")[0] is None  # > 254
+    assert normalize_email("x@y.localhost")[0] is None
+
+
+# -- phones --------------------------------------------------------------------------
+def library_e164(raw: str, region: str) -> str | None:
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+_phone_shapes = st.tuples(
+    st.sampled_from(["", "1", "+1", "1 ", "+1 ", "+1-", "+44 "]),
+    st.sampled_from(["", "("]),
+    st.from_regex(r"[0-9]{3}", fullmatch=True),
+    st.sampled_from(["", ")", ") ", " ", "-", "."]),
+    st.from_regex(r"[0-9]{3}", fullmatch=True),
+    st.sampled_from(["", " ", "-", "."]),
+    st.from_regex(r"[0-9]{3,5}", fullmatch=True),
+    st.sampled_from(["", " ", " x12"]),
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(raw=_phone_shapes, region=st.sampled_from(["US", "CA", "PR"]))
+def test_fast_phone_path_agrees_with_phonenumbers(raw: str, region: str) -> None:
+    assert PhoneNormalizer(region)(raw) == library_e164(raw, region)
+
+
+@pytest.mark.parametrize(
+    "raw", ["(415) 555-0100", "415-555-0100", "415.555.0100", "+1 415 555 0100", "14155550100"]
+)
+def test_common_north_american_numbers_take_the_fast_path(raw: str) -> None:
+    assert _NANP_NUMBER.fullmatch(raw)
+    assert PhoneNormalizer("US")(raw) == "+14155550100"
+
+
+def test_other_regions_and_international_numbers() -> None:
+    assert PhoneNormalizer("GB")("020 7946 0958") == "+442079460958"
+    assert PhoneNormalizer("DE")("+49 30 901820") == "+4930901820"
+    assert PhoneNormalizer("US")("+33 1 42 68 53 00") == "+33142685300"
+    assert PhoneNormalizer("US")("1-800-FLOWERS") == "+18003569377"
+    assert PhoneNormalizer("US")("not a number") is None
+    assert PhoneNormalizer("US")("123") is None
+
+
+def test_unknown_region_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown phone region"):
+        PhoneNormalizer("XX")
+
+
+# -- domains and LinkedIn ----------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("value", "domain"),
+    [
+        ("acme.com", "acme.com"),
+        ("  ACME.com ", "acme.com"),
+        ("www.acme.com", "acme.com"),
+        ("https://www.Acme.com/about?x=1#top", "acme.com"),
+        ("http://acme.co.uk:8080", "acme.co.uk"),
+        ("//acme.io/", "acme.io"),
+        ("info@acme.com", "acme.com"),
+        ("bücher.de", "bücher.de"),
+        ("acme.com.", "acme.com"),
+        ("acme", None),
+        ("n/a", None),
+        ("-", None),
+        ("http://", None),
+        ("acme .com", None),
+    ],
+)
+def test_normalize_domain(value: str, domain: str | None) -> None:
+    assert normalize_domain(value) == domain
+
+
+@pytest.mark.parametrize(
+    ("value", "url"),
+    [
+        ("https://www.linkedin.com/in/annlee", "https://www.linkedin.com/in/annlee"),
+        ("linkedin.com/in/annlee/", "https://www.linkedin.com/in/annlee"),
+        ("http://uk.linkedin.com/in/ann-lee-12345?trk=abc", "https://www.linkedin.com/in/ann-lee-12345"),
+        ("www.linkedin.com/in/annlee#about", "https://www.linkedin.com/in/annlee"),
+        ("https://www.linkedin.com/pub/ann-lee/1/2/3/", "https://www.linkedin.com/pub/ann-lee/1/2/3"),
+        ("linkedin.com/company/acme", "https://www.linkedin.com/company/acme"),
+    ],
+)
+def test_linkedin_urls_are_normalised(value: str, url: str) -> None:
+    assert normalize_linkedin_url(value) == (url, "")
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("Ann Lee", "not a URL"),
+        ("annlee", "not a URL"),
+        ("https://twitter.com/annlee", "not a LinkedIn address"),
+        ("https://www.linkedin.com/", "not a LinkedIn address"),
+        ("https://notlinkedin.com/in/x", "not a LinkedIn address"),
+        ("ftp://linkedin.com/in/x", "not a URL"),
+    ],
+)
+def test_values_that_are_not_linkedin_urls(value: str, reason: str) -> None:
+    assert normalize_linkedin_url(value) == (None, reason)

@@ -1,0 +1,220 @@
+"""The rules (issue 3): what is rejected, what is warned, what a clean contact holds."""
+
+from __future__ import annotations
+
+import pytest
+
+from contact360_desktop.core.errors import FileRejected
+from contact360_desktop.core.fields import ERROR, FIELD_LIMITS, WARNING
+from contact360_desktop.core.mapping import IGNORE, auto_map
+from contact360_desktop.core.records import RawRecord
+from contact360_desktop.core.validation import CUSTOM_FIELD_LIMIT, RowValidator
+
+HEADER = [
+    "Email", "First Name", "Last Name", "Title", "Company", "Website", "Phone", "Mobile",
+    "LinkedIn", "City", "State", "Country", "Seniority", "Department", "Shoe Size",
+]  # fmt: skip
+
+
+def row(**values: str) -> list[str]:
+    return [values.get(name.replace(" ", "_").lower(), "") for name in HEADER]
+
+
+def validate(values: list[str], header: list[str] = HEADER, **kwargs: object):  # type: ignore[no-untyped-def]
+    return RowValidator(header, **kwargs).validate(RawRecord(7, 9, values))  # type: ignore[arg-type]
+
+
+def test_a_clean_row_is_trimmed_and_normalised() -> None:
+    contact, issues = validate(
+        row(
+            email="  Ann.Lee@Example.COM ",
+            first_name=" Ann ",
+            last_name="Lee",
+            title="CTO",
+            company=" Acme, Inc. ",
+            website="https://www.Acme.com/about",
+            phone="(415) 555-0100",
+            mobile="+44 20 7946 0958",
+            linkedin="linkedin.com/in/annlee/",
+            city="San Francisco",
+            state="CA",
+            country="USA",
+            seniority="c_suite",
+            department="Engineering",
+            shoe_size=" 38 ",
+        )
+    )
+    assert issues == []
+    assert contact is not None
+    assert (contact.row_number, contact.line_number, contact.email) == (7, 9, "ann.lee@example.com")
+    assert contact.fields == {
+        "first_name": "Ann",
+        "last_name": "Lee",
+        "title": "CTO",
+        "company_name": "Acme, Inc.",
+        "company_domain": "acme.com",
+        "phone": "+14155550100",
+        "mobile_phone": "+442079460958",
+        "linkedin_url": "https://www.linkedin.com/in/annlee",
+        "city": "San Francisco",
+        "state": "CA",
+        "country": "USA",
+        "seniority": "c_suite",
+        "department": "Engineering",
+    }
+    assert contact.custom_fields == {"Shoe Size": "38"}
+
+
+def test_blank_values_are_omitted_so_they_never_erase() -> None:
+    contact, issues = validate(row(email="a@b.io", first_name="   ", shoe_size=""))
+    assert issues == []
+    assert contact is not None
+    assert contact.fields == {}
+    assert contact.custom_fields == {}
+
+
+def test_missing_email_rejects_with_a_message_a_person_understands() -> None:
+    contact, issues = validate(row(first_name="Ann"))
+    assert contact is None
+    [issue] = issues
+    assert (issue.severity, issue.field, issue.code) == (ERROR, "email", "email_missing")
+    assert issue.message.startswith('Row 7 (line 9): the email address (column "Email") is empty.')
+    assert issue.raw["First Name"] == "Ann"
+    assert list(issue.raw) == HEADER
+
+
+@pytest.mark.parametrize(
+    "email", ["ann", "ann@", "ann@@b.io", "ann@b", "a..b@b.io", "ann@b.test", "ann lee@b.io"]
+)
+def test_invalid_email_rejects_naming_the_problem(email: str) -> None:
+    contact, issues = validate(row(email=email))
+    assert contact is None
+    [issue] = issues
+    assert (issue.field, issue.code) == ("email", "email_invalid")
+    assert f'"{email}" in column "Email" is not a valid email address' in issue.message
+
+
+def test_short_rows_are_padded() -> None:
+    contact, issues = validate(["a@b.io", "Ann"])
+    assert issues == []
+    assert contact is not None and contact.fields == {"first_name": "Ann"}
+
+
+def test_extra_empty_fields_are_ignored() -> None:
+    contact, issues = validate([*row(email="a@b.io"), "", "  "])
+    assert contact is not None and issues == []
+
+
+def test_extra_non_empty_fields_reject_the_row() -> None:
+    header = ["email", "a", "b", "c", "d"]
+    contact, issues = validate(["a@b.io", "1", "2", "3", "4", "5", "6"], header)
+    assert contact is None
+    [issue] = issues
+    assert (issue.severity, issue.field, issue.code) == (ERROR, None, "too_many_fields")
+    assert "row has 7 fields, the header has 5" in issue.message
+    assert issue.raw == {
+        "email": "a@b.io",
+        "a": "1",
+        "b": "2",
+        "c": "3",
+        "d": "4",
+        "_extra_1": "5",
+        "_extra_2": "6",
+    }
+
+
+def test_too_long_values_reject_naming_the_field() -> None:
+    too_long = "x" * (FIELD_LIMITS["first_name"] + 1)
+    contact, issues = validate(
+        row(email="a@b.io", first_name=too_long, shoe_size="y" * (CUSTOM_FIELD_LIMIT + 1))
+    )
+    assert contact is None
+    assert [(i.field, i.code) for i in issues] == [
+        ("first_name", "value_too_long"),
+        ("Shoe Size", "value_too_long"),
+    ]
+    assert 'column "First Name" is 101 characters long; first_name allows at most 100' in issues[0].message
+
+
+def test_a_value_at_the_limit_is_fine() -> None:
+    contact, _ = validate(row(email="a@b.io", first_name="x" * FIELD_LIMITS["first_name"]))
+    assert contact is not None
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\x07", "\x1b", "\x7f", "\x85"])
+def test_control_characters_reject_naming_the_field(bad: str) -> None:
+    contact, issues = validate(row(email="a@b.io", city=f"Par{bad}is"))
+    assert contact is None
+    [issue] = issues
+    assert (issue.field, issue.code) == ("city", "control_character")
+    assert f"U+{ord(bad):04X}" in issue.message
+
+
+def test_tabs_and_newlines_inside_values_are_fine() -> None:
+    contact, issues = validate(row(email="a@b.io", shoe_size="line 1\r\nline 2\tend"))
+    assert issues == []
+    assert contact is not None and contact.custom_fields == {"Shoe Size": "line 1\r\nline 2\tend"}
+
+
+def test_a_rejected_row_reports_every_error() -> None:
+    contact, issues = validate(row(email="nope", city="\x00"))
+    assert contact is None
+    assert {i.code for i in issues} == {"email_invalid", "control_character"}
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "field", "code"),
+    [
+        ("phone", "call me maybe", "phone", "phone_invalid"),
+        ("mobile", "123", "mobile_phone", "phone_invalid"),
+        ("linkedin", "Ann Lee", "linkedin_url", "linkedin_url_invalid"),
+        ("linkedin", "https://twitter.com/annlee", "linkedin_url", "linkedin_url_invalid"),
+        ("website", "n/a", "company_domain", "company_domain_invalid"),
+    ],
+)
+def test_unparseable_optional_fields_are_dropped_with_a_warning(
+    column: str, value: str, field: str, code: str
+) -> None:
+    contact, issues = validate(row(email="a@b.io", first_name="Ann", **{column: value}))
+    assert contact is not None
+    assert field not in contact.fields
+    assert contact.fields["first_name"] == "Ann"
+    [issue] = issues
+    assert (issue.severity, issue.field, issue.code) == (WARNING, field, code)
+    assert f'"{value}" in column' in issue.message and "the row was imported without" in issue.message
+
+
+def test_phone_region_is_the_default_for_national_numbers() -> None:
+    contact, _ = validate(row(email="a@b.io", phone="020 7946 0958"), phone_region="GB")
+    assert contact is not None and contact.fields["phone"] == "+442079460958"
+
+
+def test_email_column_is_required() -> None:
+    with pytest.raises(FileRejected, match="No column holds the email address"):
+        RowValidator(["Name", "Phone"])
+
+
+def test_mapping_choices_are_applied() -> None:
+    mapping = auto_map(HEADER).with_target("Shoe Size", IGNORE).with_target("Mobile", "phone")
+    validator = RowValidator(HEADER, mapping)
+    contact, issues = validator.validate(
+        RawRecord(1, 2, row(email="a@b.io", mobile="415-555-0100", shoe_size="9"))
+    )
+    assert issues == []
+    assert contact is not None
+    assert contact.fields == {"phone": "+14155550100"}
+    assert contact.custom_fields == {}
+    # The JSON form works as well.
+    assert RowValidator(HEADER, mapping.to_json()).mapping == validator.mapping
+
+
+def test_duplicate_and_blank_header_names_get_distinct_keys() -> None:
+    header = ["Email", "Tag", "Tag", ""]
+    contact, _ = RowValidator(header).validate(RawRecord(1, 2, ["a@b.io", "x", "y", "z"]))
+    assert contact is not None
+    assert contact.custom_fields == {"Tag": "x", "Tag (2)": "y", "column_4": "z"}
+
+
+def test_header_with_email_only() -> None:
+    contact, issues = RowValidator(["E-mail"]).validate(RawRecord(1, 2, [" X@Y.io "]))
+    assert issues == [] and contact is not None and contact.email == "x@y.io"
