@@ -77,7 +77,9 @@ def latency_and_throughput(settings: Settings, config: TaskConfig, tasks: int) -
 
 
 def reaper_recovery(settings: Settings, config: TaskConfig, engine: Any) -> dict[str, Any]:
-    config = TaskConfig(**{**config.__dict__, "heartbeat_interval": 5.0, "stale_after": 15.0, "reaper_interval": 5.0})
+    config = TaskConfig(
+        **{**config.__dict__, "heartbeat_interval": 5.0, "stale_after": 15.0, "reaper_interval": 5.0}
+    )
     app = TaskApp(settings, config)
     pool = LocalPool(settings, config=config, workers=1)
     pool.start()
@@ -121,7 +123,9 @@ def main() -> None:
     server = os.environ.get("CONTACT360_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
     redis_url = os.environ.get("CONTACT360_BENCH_REDIS", "redis://127.0.0.1:6379/14")
     name = f"c360_bench_{os.getpid()}"
-    admin = create_engine(server.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        server.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(admin.url).set(database=name).render_as_string(hide_password=False)
@@ -130,7 +134,9 @@ def main() -> None:
     results: dict[str, Any] = {"load_before": os.getloadavg(), "cpus": os.cpu_count()}
     try:
         for broker in ("postgres", "redis") if args.broker == "both" else (args.broker,):
-            settings = Settings(database_url=url, redis_url=redis_url if broker == "redis" else None, user="bench")
+            settings = Settings(
+                database_url=url, redis_url=redis_url if broker == "redis" else None, user="bench"
+            )
             config = TaskConfig(
                 namespace=f"bench{os.getpid()}{uuid.uuid4().hex[:4]}",
                 extra_modules=("bench.bench_tasks", "tests.tasks.sim_tasks"),

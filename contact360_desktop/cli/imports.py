@@ -91,23 +91,26 @@ def _import(args: argparse.Namespace) -> int:
     return EXIT_OK if status == COMPLETED else EXIT_FAILED
 
 
-def start_job(runtime: Any, job_id: uuid.UUID, *, wait: bool) -> str | None:
-    """Queue the job, or run it here when there is no task layer yet (the one switch).
-
-    Returns the final status when waiting, else None.
-    """
+def queue_function() -> Any:
+    """THE switch: the task layer's ``enqueue_import`` when it is installed, else None
+    (then ``--wait`` runs the import in this process). Tests patch this."""
     try:
         from contact360_desktop.tasks.dispatch import enqueue_import
     except ImportError:
-        enqueue_import = None
-    if enqueue_import is not None:
-        enqueue_import(runtime.settings, job_id)
+        return None
+    return enqueue_import
+
+
+def start_job(runtime: Any, job_id: uuid.UUID, *, wait: bool) -> str | None:
+    """Queue the job (or run it here without a task layer); the final status when waiting."""
+    enqueue = queue_function()
+    if enqueue is not None:
+        enqueue(runtime.settings, job_id)
+        if wait:
+            _hint_when_no_worker(runtime)
         return _wait(runtime, job_id, None) if wait else None
     if not wait:
-        print(
-            "contact360: no task queue yet; the job stays pending (use --wait to run it now)",
-            file=sys.stderr,
-        )
+        print("contact360: no task queue; the job stays pending (use --wait to run it now)", file=sys.stderr)
         return None
     from contact360_desktop.services.imports import run_import
 
@@ -125,6 +128,23 @@ def start_job(runtime: Any, job_id: uuid.UUID, *, wait: bool) -> str | None:
     if failure:
         raise failure[0]
     return status
+
+
+def _hint_when_no_worker(runtime: Any) -> None:
+    try:
+        from contact360_desktop.storage.db import session_scope
+        from contact360_desktop.tasks.monitor import list_workers
+
+        with session_scope(runtime.engine) as session:
+            if list_workers(session):
+                return
+    except Exception:  # only a hint
+        return
+    print(
+        "contact360: no worker is running; the job waits in the queue until one starts "
+        "(`contact360 worker`, or open the app)",
+        file=sys.stderr,
+    )
 
 
 def _wait(runtime: Any, job_id: uuid.UUID, worker: threading.Thread | None) -> str:

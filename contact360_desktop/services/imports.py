@@ -13,6 +13,8 @@ import csv
 import dataclasses
 import datetime as dt
 import json
+import logging
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,6 +47,8 @@ from contact360_desktop.settings import Settings
 from contact360_desktop.storage.contact_writer import ContactWriter
 from contact360_desktop.storage.models import ImportError_, ImportJob
 from contact360_desktop.storage.notify import notify_job
+
+log = logging.getLogger(__name__)
 
 #: Bytes sampled to estimate the row count before the exact one is known.
 _ESTIMATE_SAMPLE = 1 << 20
@@ -187,15 +191,25 @@ def _open_source(
 
 
 def _apply_batches(engine: Engine, job: ImportJob, producer: BatchProducer, mode: str, dry_run: bool) -> str:
+    waited = applied = 0.0  # where the time goes: waiting for the reader vs in the database
     with engine.connect() as conn:
         raw = conn.connection.driver_connection
         writer = ContactWriter(raw, job.id, mode, dry_run)  # type: ignore[arg-type]
-        for batch in producer:
+        batches = iter(producer)
+        while True:
+            started = time.perf_counter()
+            batch = next(batches, None)
+            ready = time.perf_counter()
+            waited += ready - started
+            if batch is None:
+                break
             with conn.begin():
                 if _cancel_requested(conn, job.id):
                     return CANCELLED
                 progress = _write_batch(writer, batch, mode)
                 _advance(conn, job.id, batch, progress)
+            applied += time.perf_counter() - ready
+        log.info("import %s: %.1fs in the database, %.1fs waiting for the reader", job.id, applied, waited)
         with conn.begin():
             if _cancel_requested(conn, job.id):
                 return CANCELLED

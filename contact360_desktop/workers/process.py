@@ -196,6 +196,8 @@ def run_worker_process(
         stream=sys.stderr,
         format=f"%(asctime)s worker {os.getpid()} %(levelname)s %(message)s",
     )
+    # Huey logs every task at INFO; a pool running thousands of tasks keeps warnings and errors only.
+    logging.getLogger("huey").setLevel(logging.WARNING)
     pipe = StatusPipe()
     _die_with_parent(parent_pid, config.shutdown_timeout)
     stop = threading.Event()

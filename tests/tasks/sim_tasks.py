@@ -30,7 +30,9 @@ def simulate_import(engine: Engine, job_id: str, settings: Settings) -> str:
     while True:
         with engine.begin() as conn:
             job = conn.execute(
-                text("SELECT options, checkpoint, cancel_requested FROM contact_import_jobs WHERE id = :id FOR UPDATE"),
+                text(
+                    "SELECT options, checkpoint, cancel_requested FROM contact_import_jobs WHERE id = :id FOR UPDATE"
+                ),
                 {"id": job_id},
             ).one()
             options: dict[str, Any] = job.options

@@ -22,7 +22,9 @@ pytestmark = pytest.mark.timeout(60)
 def contacts_of(engine: Engine, job_id: str) -> int:
     with engine.connect() as conn:
         return int(
-            conn.execute(text("SELECT count(*) FROM contacts WHERE created_by_job = :j"), {"j": job_id}).scalar_one()
+            conn.execute(
+                text("SELECT count(*) FROM contacts WHERE created_by_job = :j"), {"j": job_id}
+            ).scalar_one()
         )
 
 
@@ -39,7 +41,13 @@ def test_job_runs_to_completion_with_timestamps(app: TaskApp, clean_db: Engine) 
     assert job_row(clean_db, job_id).task_id == task_id
     drain(app, lambda: app.task_state(task_id).state == "SUCCESS")
     row = job_row(clean_db, job_id)
-    assert (row.status, row.processed_rows, row.inserted, row.rejected, row.attempts) == ("completed", 12, 10, 2, 1)
+    assert (row.status, row.processed_rows, row.inserted, row.rejected, row.attempts) == (
+        "completed",
+        12,
+        10,
+        2,
+        1,
+    )
     assert row.started_at <= row.finished_at
     assert not app.has_marker("imports", task_id)
 

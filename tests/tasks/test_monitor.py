@@ -30,13 +30,17 @@ def test_monitoring_api(
     failed = create_job(clean_db, rows=10)
     with clean_db.begin() as conn:
         conn.execute(
-            text("UPDATE contact_import_jobs SET status = 'processing', processed_rows = 4, total_rows = 10, "
-                 "started_at = now() WHERE id = :id"),
+            text(
+                "UPDATE contact_import_jobs SET status = 'processing', processed_rows = 4, total_rows = 10, "
+                "started_at = now() WHERE id = :id"
+            ),
             {"id": running},
         )
         conn.execute(
-            text("UPDATE contact_import_jobs SET status = 'failed', message = 'boom', finished_at = now() "
-                 "WHERE id = :id"),
+            text(
+                "UPDATE contact_import_jobs SET status = 'failed', message = 'boom', finished_at = now() "
+                "WHERE id = :id"
+            ),
             {"id": failed},
         )
     context.current().lease.beat()

@@ -24,7 +24,8 @@ def set_job(engine: Engine, job_id: str, sql: str) -> None:
 def lost_run(engine: Engine, redeliveries: int = 0) -> str:
     job_id = create_job(engine, rows=10, batch=5)
     set_job(
-        engine, job_id,
+        engine,
+        job_id,
         f"status = 'processing', attempts = 1, heartbeat_at = now() - interval '1 minute', "
         f"redeliveries = {redeliveries}, task_id = 'lost-task'",
     )

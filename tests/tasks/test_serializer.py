@@ -71,6 +71,8 @@ def test_broker_retry_gives_up_with_a_clear_error() -> None:
     def down() -> None:
         raise ConnectionRefusedError("connection refused")
 
-    with pytest.raises(BrokerUnavailable, match=r"worker start-up: broker unreachable after 10 attempts \(Connection"):
+    with pytest.raises(
+        BrokerUnavailable, match=r"worker start-up: broker unreachable after 10 attempts \(Connection"
+    ):
         retry_broker(down, "worker start-up", attempts=10, backoff_max=5.0, sleep=calls.append)
     assert calls == [0.2, 0.4, 0.8, 1.6, 3.2, 5.0, 5.0, 5.0, 5.0]

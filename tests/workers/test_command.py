@@ -7,7 +7,12 @@ from contact360_desktop.workers.command import worker_command
 
 def test_worker_command_from_source() -> None:
     assert worker_command("--queues", "imports") == [
-        sys.executable, "-m", "contact360_desktop", "worker", "--queues", "imports",
+        sys.executable,
+        "-m",
+        "contact360_desktop",
+        "worker",
+        "--queues",
+        "imports",
     ]
 
 

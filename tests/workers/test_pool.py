@@ -54,7 +54,9 @@ def test_hard_time_limit_kills_and_replaces_the_worker(
         assert app.result(after) not in first
 
 
-def test_workers_recycle_after_max_tasks(broker_settings: Settings, task_config: TaskConfig, app: TaskApp) -> None:
+def test_workers_recycle_after_max_tasks(
+    broker_settings: Settings, task_config: TaskConfig, app: TaskApp
+) -> None:
     config = dataclasses.replace(task_config, max_tasks=2)
     with running_pool(broker_settings, config, workers=1):
         ids = [app.enqueue(sim_tasks.whoami) for _ in range(5)]
@@ -90,7 +92,10 @@ def test_graceful_stop_requeues_the_running_job_and_leaves_no_process(
     assert 0 < row.processed_rows < 1000
     assert app.queue_depths()["imports"] == 1
     with clean_db.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM worker_processes WHERE queues <> 'test'")).scalar_one() == 0
+        assert (
+            conn.execute(text("SELECT count(*) FROM worker_processes WHERE queues <> 'test'")).scalar_one()
+            == 0
+        )
 
 
 def test_killing_the_pool_process_leaves_no_orphans(
@@ -104,9 +109,13 @@ def test_killing_the_pool_process_leaves_no_orphans(
             env[key] = value
     cli = subprocess.Popen(
         [sys.executable, "-m", "contact360_desktop", "worker", "--workers", "2"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, start_new_session=True,
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
+
         def worker_pids() -> list[int]:
             with clean_db.connect() as conn:
                 return [int(p) for p in conn.execute(text("SELECT pid FROM worker_processes")).scalars()]

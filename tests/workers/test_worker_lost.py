@@ -25,7 +25,9 @@ ROWS, BATCH, PAUSE = 60, 5, 0.1
 def snapshot(engine: Engine, job_id: str) -> dict[str, Any]:
     with engine.connect() as conn:
         row = conn.execute(
-            text("SELECT status, processed_rows, inserted, rejected, total_rows FROM contact_import_jobs WHERE id = :j"),
+            text(
+                "SELECT status, processed_rows, inserted, rejected, total_rows FROM contact_import_jobs WHERE id = :j"
+            ),
             {"j": job_id},
         ).one()
         emails = conn.execute(text("SELECT email FROM contacts ORDER BY email")).scalars().all()
@@ -114,13 +116,17 @@ def test_sigkill_mid_real_import_matches_a_run_without_faults(
     csv_path = tmp_path / "contacts.csv"
     generate(csv_path, 6000, seed=11)
     config = dataclasses.replace(
-        task_config, import_task="contact360_desktop.tasks.import_tasks.process_contacts_import", import_batch_rows=200
+        task_config,
+        import_task="contact360_desktop.tasks.import_tasks.process_contacts_import",
+        import_batch_rows=200,
     )
+
+    real_app = TaskApp(broker_settings, config)
 
     def one_run(kill_at: tuple[int, ...], pool: Any) -> dict[str, Any]:
         with session_scope(clean_db) as session:
             job_id = str(create_import_job(session, ImportRequest(path=csv_path, user="tester")).id)
-        enqueue_job(app, clean_db, "import", job_id)
+        enqueue_job(real_app, clean_db, "import", job_id)
         for rows in kill_at:
             wait_for(lambda r=rows: job_row(clean_db, job_id).processed_rows >= r, timeout=60, interval=0.02)
             os.kill(pool.pids()[0], signal.SIGKILL)
@@ -132,8 +138,11 @@ def test_sigkill_mid_real_import_matches_a_run_without_faults(
     with running_pool(broker_settings, config, workers=1) as pool:
         reference = one_run((), pool)
         with clean_db.begin() as conn:
-            conn.execute(text("TRUNCATE contacts, companies, contact_import_errors, contact_import_jobs CASCADE"))
+            conn.execute(
+                text("TRUNCATE contacts, companies, contact_import_errors, contact_import_jobs CASCADE")
+            )
         faulty = one_run((1000, 3000), pool)
+    real_app.close()
     assert reference["job"][0] == "completed" and reference["redeliveries"] == 0
     assert faulty["redeliveries"] == 2
     for key in ("job", "contacts", "companies", "errors"):
