@@ -65,7 +65,9 @@ def timed(label: str, fn: Callable[[], Any], repeat: int = 5) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--url", default=os.environ.get("CONTACT360_TEST_DATABASE_URL"), required=False)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--gui", action="store_true", help="also time the ErrorBrowser window (offscreen)")
@@ -105,14 +107,19 @@ def main() -> int:
             timed("page in the middle (keyset)", lambda: error_page(session, job_id, after=mid_key))
             timed("first page, severity=warning", lambda: error_page(session, job_id, ErrorFilter("warning")))
             timed("first page, field=phone", lambda: error_page(session, job_id, ErrorFilter(field="phone")))
-            timed("first page, search 'Company 996'", lambda: error_page(session, job_id, ErrorFilter(search="Company 996")))
+            timed(
+                "first page, search 'Company 996'",
+                lambda: error_page(session, job_id, ErrorFilter(search="Company 996")),
+            )
             timed("count (background, after first page)", lambda: count_errors(session, job_id), repeat=3)
             timed("field list (background)", lambda: error_fields(session, job_id), repeat=3)
         print(f"first page: {first * 1000:.1f} ms (target < 1000 ms)")
 
         if args.gui:
             gui_first = _time_gui(url, job_id)
-            print(f"ErrorBrowser window (cold): first rows shown {gui_first * 1000:.1f} ms after construction")
+            print(
+                f"ErrorBrowser window (cold): first rows shown {gui_first * 1000:.1f} ms after construction"
+            )
     finally:
         engine.dispose()
         if not args.keep:

@@ -41,7 +41,12 @@ BASELINE_SELECT = (
 
 
 def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    """Peak RSS of this process (VmHWM). Not ru_maxrss: Linux keeps that across exec, so a child
+    would report the bench parent's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def child_copy_baseline(url: str, out: Path) -> dict[str, Any]:
@@ -66,7 +71,13 @@ def child_copy_baseline(url: str, out: Path) -> dict[str, Any]:
         seconds = time.perf_counter() - started
     size = target.stat().st_size
     target.unlink()
-    return {"rows": rows, "seconds": seconds, "bytes": size, "rss_before_mb": rss_before, "peak_rss_mb": _rss_mb()}
+    return {
+        "rows": rows,
+        "seconds": seconds,
+        "bytes": size,
+        "rss_before_mb": rss_before,
+        "peak_rss_mb": _rss_mb(),
+    }
 
 
 def child_export(url: str, export_id: str) -> dict[str, Any]:
@@ -114,7 +125,9 @@ def create_export(url: str, out: Path, **request: Any) -> str:
 
     engine = make_engine(url)
     with session_scope(engine) as session:
-        export_id = str(create(session, ExportRequest(destination=str(out) + "/", user="bench", **request)).id)
+        export_id = str(
+            create(session, ExportRequest(destination=str(out) + "/", user="bench", **request)).id
+        )
     engine.dispose()
     return export_id
 
@@ -129,8 +142,12 @@ def prepare_subset(url: str) -> tuple[list[uuid.UUID], str]:
     job = uuid.uuid4()
     with engine.begin() as conn:
         conn.execute(text("UPDATE contacts SET created_by_job = NULL WHERE created_by_job IS NOT NULL"))
-        ids = list(conn.execute(text("SELECT id FROM contacts ORDER BY random() LIMIT :n"), {"n": SUBSET}).scalars())
-        conn.execute(text("UPDATE contacts SET created_by_job = :job WHERE id = ANY(:ids)"), {"job": job, "ids": ids})
+        ids = list(
+            conn.execute(text("SELECT id FROM contacts ORDER BY random() LIMIT :n"), {"n": SUBSET}).scalars()
+        )
+        conn.execute(
+            text("UPDATE contacts SET created_by_job = :job WHERE id = ANY(:ids)"), {"job": job, "ids": ids}
+        )
         conn.execute(text("ANALYZE contacts"))
     engine.dispose()
     random.shuffle(ids)
@@ -167,7 +184,9 @@ def best(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--url", default=DEFAULT_URL)
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--reload", action="store_true", help="reload the data even if the count matches")
@@ -176,7 +195,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         kind, *rest = args.child
-        result = child_copy_baseline(args.url, Path(rest[0])) if kind == "copy" else child_export(args.url, rest[0])
+        result = (
+            child_copy_baseline(args.url, Path(rest[0]))
+            if kind == "copy"
+            else child_export(args.url, rest[0])
+        )
         print(json.dumps(result))
         return
 
@@ -207,7 +230,9 @@ def main() -> None:
         print(line("export, safe, first quarter", quarter))
 
         ids, job = prepare_subset(args.url)
-        by_filter = repeat(lambda: run_child("export", create_export(args.url, out, filter={"import_job": job})))
+        by_filter = repeat(
+            lambda: run_child("export", create_export(args.url, out, filter={"import_job": job}))
+        )
         by_ids = repeat(lambda: run_child("export", create_export(args.url, out, ids=ids)))
         print(line("100k rows by filter (import job)", by_filter))
         print(line("100k rows by explicit UUIDs", by_ids, by_filter["rows"] / by_filter["seconds"]))

@@ -25,7 +25,12 @@ from contact360_desktop.storage.db import libpq_dsn, make_engine
 FIRST = ["Ann", "Bob", "Chloé", "Dmitri", "Eve", "Farid", "Grace", "Hiro", "Ines", "José", "Kofi", "Lena"]
 LAST = ["Lee", "Stone", "Müller", "O'Neil", "García", "Nakamura", "Okafor", "Svensson", "Dubois", "Rossi"]
 TITLES = ["CEO", "VP Sales", "Head of Data", "Engineer", "Account Executive", "CFO", "Product Manager"]
-CITIES = [("San Francisco", "CA", "US"), ("Berlin", "BE", "DE"), ("Paris", "IDF", "FR"), ("Austin", "TX", "US")]
+CITIES = [
+    ("San Francisco", "CA", "US"),
+    ("Berlin", "BE", "DE"),
+    ("Paris", "IDF", "FR"),
+    ("Austin", "TX", "US"),
+]
 INDUSTRIES = ["Software", "Energy", "Retail", "Banking", "Logistics", "Health"]
 NASTY = ["=1+2", "-minus", "+plus", "@at"]
 BASE_TIME = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
@@ -35,7 +40,9 @@ def ensure_database(url: str) -> None:
     target = make_url(url)
     admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database}).scalar()
+        exists = conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database}
+        ).scalar()
         if not exists:
             conn.execute(text(f'CREATE DATABASE "{target.database}"'))
     admin.dispose()
@@ -62,8 +69,17 @@ def load(url: str, contacts: int, seed: int = 7) -> None:
         ) as copy:
             for n, cid in enumerate(company_ids):
                 city, state, country = CITIES[n % len(CITIES)]
-                row = (cid, f"Company {n}", f"company{n}.com", f"https://company{n}.com", INDUSTRIES[n % 6],
-                       rng.randint(1, 50_000), city, state, country)
+                row = (
+                    cid,
+                    f"Company {n}",
+                    f"company{n}.com",
+                    f"https://company{n}.com",
+                    INDUSTRIES[n % 6],
+                    rng.randint(1, 50_000),
+                    city,
+                    state,
+                    country,
+                )
                 copy.write("\t".join(map(_tsv, row)) + "\n")
         with conn.cursor().copy(
             "COPY contacts (id, email, first_name, last_name, title, phone, mobile_phone, linkedin_url, city, state, "
@@ -75,12 +91,27 @@ def load(url: str, contacts: int, seed: int = 7) -> None:
                 last = rng.choice(LAST)
                 city, state, country = rng.choice(CITIES)
                 phone = f"+1415{n % 10_000_000:07d}" if n % 2 else f"(415) 555-{n % 10_000:04d}"
-                custom = json.dumps({"plan": rng.choice(["free", "pro"]), "score": str(n % 100)}) if n % 5 == 0 else "{}"
+                custom = (
+                    json.dumps({"plan": rng.choice(["free", "pro"]), "score": str(n % 100)})
+                    if n % 5 == 0
+                    else "{}"
+                )
                 row = (
-                    uuid.UUID(int=rng.getrandbits(128), version=4), f"user{n}@example{n % 1000}.com", first, last,
-                    rng.choice(TITLES), phone, f"+4915{n:09d}" if n % 3 == 0 else None,
-                    f"https://www.linkedin.com/in/user{n}", city, state, country, "senior", "Sales",
-                    None if n % 20 == 0 else company_ids[n % companies], custom,
+                    uuid.UUID(int=rng.getrandbits(128), version=4),
+                    f"user{n}@example{n % 1000}.com",
+                    first,
+                    last,
+                    rng.choice(TITLES),
+                    phone,
+                    f"+4915{n:09d}" if n % 3 == 0 else None,
+                    f"https://www.linkedin.com/in/user{n}",
+                    city,
+                    state,
+                    country,
+                    "senior",
+                    "Sales",
+                    None if n % 20 == 0 else company_ids[n % companies],
+                    custom,
                     (BASE_TIME + dt.timedelta(seconds=n)).isoformat(),
                 )
                 batch.append("\t".join(map(_tsv, row)))
@@ -93,7 +124,9 @@ def load(url: str, contacts: int, seed: int = 7) -> None:
     with psycopg.connect(libpq_dsn(url), autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE contacts")
         conn.execute("VACUUM ANALYZE companies")
-    print(f"loaded {contacts:,} contacts and {companies:,} companies in {time.perf_counter() - started:.1f} s")
+    print(
+        f"loaded {contacts:,} contacts and {companies:,} companies in {time.perf_counter() - started:.1f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import sys
 import unicodedata
 from pathlib import Path
 
-FIRST = (
+FIRST = (  # noqa: SIM905 - a word list reads better as text
     "James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William Barbara Richard Susan "
     "Joseph Jessica Thomas Sarah Charles Karen Christopher Lisa Daniel Nancy Matthew Betty Anthony Sandra "
     "Mark Margaret Donald Ashley Steven Kimberly Andrew Emily Paul Donna Joshua Michelle Kenneth Carol "
@@ -29,7 +29,7 @@ FIRST = (
     "Christine Gregory Debra Alexander Rachel Patrick Carolyn Frank Janet Raymond Maria Jack Olivia Dennis "
     "Heather Jerry Catherine Tyler Diane Aaron Julie José Zoë Björn François Søren Ana-María Chloé Jürgen"
 ).split()
-LAST = (
+LAST = (  # noqa: SIM905
     "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez Gonzalez "
     "Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White Harris Sanchez Clark "
     "Ramirez Lewis Robinson Walker Young Allen King Wright Scott Torres Nguyen Hill Flores Green Adams "
@@ -39,7 +39,7 @@ LAST = (
     "Bennett Gray Mendoza Ruiz Hughes Price Alvarez Castillo Sanders Patel Myers Long Ross Foster O'Brien "
     "Müller Østergaard Dubois"
 ).split()
-WORDS = (
+WORDS = (  # noqa: SIM905
     "Acme Globex Initech Umbrella Hooli Stark Wayne Wonka Cyberdyne Soylent Tyrell Massive Dynamic Aperture "
     "Vandelay Pied Piper Dunder Mifflin Gringotts Oscorp Nakatomi Virtucon Monarch Blue Sun Vehement Prestige "
     "Kramerica Bluth Sterling Cooper Rich Gekko Duff Krusty Momcorp Planet Express Ollivander Zorg Yoyodyne "
@@ -48,17 +48,39 @@ WORDS = (
 SUFFIX = ("Inc", "LLC", "Corp", "Group", "Labs", "Systems", "Partners", "Holdings", "Technologies", "GmbH")
 TLDS = ("com", "com", "com", "io", "net", "co", "org", "de", "co.uk")
 TITLES = (
-    "CEO", "CTO", "CFO", "VP of Sales", "VP Engineering", "Head of Marketing", "Director of Operations",
-    "Software Engineer", "Senior Software Engineer", "Account Executive", "Sales Manager", "Product Manager",
-    "Data Scientist", "HR Business Partner", "Customer Success Manager", "Founder", "Office Manager",
+    "CEO",
+    "CTO",
+    "CFO",
+    "VP of Sales",
+    "VP Engineering",
+    "Head of Marketing",
+    "Director of Operations",
+    "Software Engineer",
+    "Senior Software Engineer",
+    "Account Executive",
+    "Sales Manager",
+    "Product Manager",
+    "Data Scientist",
+    "HR Business Partner",
+    "Customer Success Manager",
+    "Founder",
+    "Office Manager",
 )
 SENIORITY = ("Entry", "Senior", "Manager", "Director", "VP", "C-Level", "Owner", "")
 DEPARTMENTS = ("Sales", "Engineering", "Marketing", "Finance", "Operations", "HR", "Support", "Legal", "")
 PLACES = (
-    ("San Francisco", "CA", "United States"), ("New York", "NY", "United States"), ("Austin", "TX", "USA"),
-    ("Chicago", "IL", "US"), ("Seattle", "WA", "United States"), ("Boston", "MA", "United States"),
-    ("London", "", "United Kingdom"), ("Berlin", "", "Germany"), ("Paris", "", "France"),
-    ("Toronto", "ON", "Canada"), ("Sydney", "NSW", "Australia"), ("São Paulo", "SP", "Brazil"),
+    ("San Francisco", "CA", "United States"),
+    ("New York", "NY", "United States"),
+    ("Austin", "TX", "USA"),
+    ("Chicago", "IL", "US"),
+    ("Seattle", "WA", "United States"),
+    ("Boston", "MA", "United States"),
+    ("London", "", "United Kingdom"),
+    ("Berlin", "", "Germany"),
+    ("Paris", "", "France"),
+    ("Toronto", "ON", "Canada"),
+    ("Sydney", "NSW", "Australia"),
+    ("São Paulo", "SP", "Brazil"),
 )
 AREA = (201, 202, 206, 212, 213, 305, 312, 408, 415, 512, 617, 646, 650, 702, 718, 773, 808, 917)
 FREE_MAIL = ("gmail.com", "yahoo.com", "outlook.com", "hotmail.com", "icloud.com")

@@ -1,0 +1,198 @@
+"""Import benchmark: raw COPY vs a fresh import vs a re-import of the same file.
+
+    CONTACT360_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/c360_bench \\
+        python bench/import_benchmark.py [--rows 1000000] [--file contacts.csv] [--py-spy DIR]
+
+The database named in the URL is dropped and created again (its name must contain
+"bench"). Each import runs in a child process (as a worker would), so its peak RSS is
+its own; the raw COPY streams the same file into an unindexed text table on the same
+server in the same run. Prints one line per phase and the ratios the issue asks for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _recreate_database(url: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    from contact360_desktop.storage import migrate
+    from contact360_desktop.storage.db import make_engine
+
+    name = make_url(url).database or ""
+    if "bench" not in name:
+        raise SystemExit(f"refusing to drop database {name!r}: its name must contain 'bench'")
+    admin = make_url(url).set(database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin.replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+
+
+def raw_copy(dsn: str, path: Path) -> float:
+    """Seconds to COPY the file into an unindexed text table, as it is.
+
+    One text column per physical line (delimiter and quote set to bytes the file never
+    holds): the bad rows with extra cells would stop a per-column CSV COPY, and this
+    is the cheaper COPY of the two, so the ratio it gives is a conservative one.
+    """
+    with psycopg.connect(dsn) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_raw_copy; CREATE TABLE bench_raw_copy (line text)")
+        conn.commit()
+        started = time.perf_counter()
+        with conn.cursor() as cur, path.open("rb") as fh:
+            options = "FORMAT csv, HEADER true, DELIMITER E'\\x01', QUOTE E'\\x02'"
+            with cur.copy(f"COPY bench_raw_copy (line) FROM STDIN ({options})") as copy:
+                while chunk := fh.read(1 << 20):
+                    copy.write(chunk)
+        conn.commit()
+        elapsed = time.perf_counter() - started
+        conn.execute("DROP TABLE bench_raw_copy")
+        conn.commit()
+    return elapsed
+
+
+def run_child(job_id: str) -> None:
+    """In the child: run the import, print {"seconds", "max_rss_mb", "rss_samples_mb"}."""
+    import psutil
+
+    from contact360_desktop.services.imports import run_import
+    from contact360_desktop.settings import load_settings
+    from contact360_desktop.storage.db import get_engine
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="  %(message)s")
+    settings = load_settings()
+    engine = get_engine(settings)
+    samples: list[float] = []
+    done = threading.Event()
+
+    def sample() -> None:
+        proc = psutil.Process()
+        while not done.wait(1.0):
+            samples.append(proc.memory_info().rss / 2**20)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    started = time.perf_counter()
+    status = run_import(engine, job_id, settings)
+    seconds = time.perf_counter() - started
+    done.set()
+    max_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        json.dumps({"status": status, "seconds": seconds, "max_rss_mb": max_rss, "rss_samples_mb": samples})
+    )
+
+
+def timed_import(url: str, path: Path, label: str, py_spy: Path | None) -> dict[str, object]:
+    from contact360_desktop.services.imports import ImportRequest, create_import_job, get_job, job_summary
+    from contact360_desktop.storage.db import make_engine, session_scope
+
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        job_id = str(create_import_job(session, ImportRequest(path=path, user="bench")).id)
+    cmd = [sys.executable, __file__, "--child", job_id]
+    if py_spy is not None:
+        spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+        out = py_spy / f"{label}.svg"
+        cmd = [spy, "record", "--threads", "--idle", "-r", "50", "-o", str(out), "--", *cmd]
+    load_before = _load()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    sys.stderr.write(proc.stderr)
+    if proc.returncode != 0:
+        raise SystemExit(f"{label} failed ({proc.returncode})")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    with session_scope(engine) as session:
+        result["job"] = job_summary(get_job(session, job_id))
+    engine.dispose()
+    result["load_before"], result["load_after"] = load_before, _load()
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--file", type=Path, help="CSV to import (generated when missing)")
+    parser.add_argument("--py-spy", type=Path, metavar="DIR", help="record flame graphs of each import here")
+    parser.add_argument("--child", metavar="JOB_ID", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        run_child(args.child)
+        return 0
+
+    url = os.environ.get("CONTACT360_DATABASE_URL")
+    if not url:
+        raise SystemExit("set CONTACT360_DATABASE_URL to a PostgreSQL database whose name contains 'bench'")
+    path = args.file or Path(f"/tmp/contact360-bench-{args.rows}.csv")
+    if not path.exists():
+        from bench.generate_contacts import generate
+
+        print(f"generating {args.rows:,} rows into {path} ...", flush=True)
+        generate(path, args.rows)
+    if args.py_spy:
+        args.py_spy.mkdir(parents=True, exist_ok=True)
+    dsn = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    _recreate_database(url)
+    rows = args.rows
+    print(
+        f"file {path} ({path.stat().st_size / 1e6:.0f} MB, {rows:,} rows); load avg before: {_load()}",
+        flush=True,
+    )
+
+    copy_s = raw_copy(dsn, path)
+    print(f"raw COPY      {copy_s:7.1f} s  {rows / copy_s:>9,.0f} rows/s   (load {_load()})", flush=True)
+    fresh = timed_import(url, path, "fresh", args.py_spy)
+    fresh_s = float(fresh["seconds"])  # type: ignore[arg-type]
+    print(
+        f"fresh import  {fresh_s:7.1f} s  {rows / fresh_s:>9,.0f} rows/s   peak RSS {fresh['max_rss_mb']:.0f} MB"
+        f"   (load {fresh['load_before']} -> {fresh['load_after']})",
+        flush=True,
+    )
+    again = timed_import(url, path, "reimport", args.py_spy)
+    again_s = float(again["seconds"])  # type: ignore[arg-type]
+    print(
+        f"re-import     {again_s:7.1f} s  {rows / again_s:>9,.0f} rows/s   peak RSS {again['max_rss_mb']:.0f} MB"
+        f"   (load {again['load_before']} -> {again['load_after']})",
+        flush=True,
+    )
+    print(f"fresh / raw COPY = {copy_s / fresh_s:.1%}")
+    for label, result in (("fresh", fresh), ("re-import", again)):
+        job = result["job"]
+        assert isinstance(job, dict)
+        print(
+            f"{label}: {job['status']}, inserted {job['inserted']:,}, updated {job['updated']:,}, "
+            f"rejected {job['rejected']:,}, warnings {job['warnings']:,}"
+        )
+        samples = result["rss_samples_mb"]
+        assert isinstance(samples, list)
+        if samples:
+            print(
+                f"{label} RSS samples (MB): min {min(samples):.0f}, median {sorted(samples)[len(samples) // 2]:.0f}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
