@@ -69,7 +69,7 @@ def load(url: str, contacts: int, seed: int = 7) -> None:
         ) as copy:
             for n, cid in enumerate(company_ids):
                 city, state, country = CITIES[n % len(CITIES)]
-                row = (
+                company_row = (
                     cid,
                     f"Company {n}",
                     f"company{n}.com",
@@ -80,7 +80,7 @@ def load(url: str, contacts: int, seed: int = 7) -> None:
                     state,
                     country,
                 )
-                copy.write("\t".join(map(_tsv, row)) + "\n")
+                copy.write("\t".join(map(_tsv, company_row)) + "\n")
         with conn.cursor().copy(
             "COPY contacts (id, email, first_name, last_name, title, phone, mobile_phone, linkedin_url, city, state, "
             "country, seniority, department, company_id, custom_fields, created_at) FROM STDIN"
@@ -96,7 +96,7 @@ def load(url: str, contacts: int, seed: int = 7) -> None:
                     if n % 5 == 0
                     else "{}"
                 )
-                row = (
+                row: tuple[object, ...] = (
                     uuid.UUID(int=rng.getrandbits(128), version=4),
                     f"user{n}@example{n % 1000}.com",
                     first,

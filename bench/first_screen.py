@@ -36,8 +36,8 @@ from contact360_desktop.storage.db import make_engine  # noqa: E402
 from contact360_desktop.storage.embedded import to_sqlalchemy_url  # noqa: E402
 
 
-def ensure_database(server_url: str, rows: int) -> str:
-    name = f"c360_bench_{rows}"
+def ensure_database(server_url: str, rows: int, name: str | None = None) -> str:
+    name = name or f"c360_bench_{rows}"
     admin = create_engine(to_sqlalchemy_url(server_url), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
@@ -122,12 +122,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--database", help="database name on the server (default c360_bench_<rows>)")
     args = parser.parse_args()
     server = os.environ.get("CONTACT360_BENCH_DATABASE_URL") or os.environ.get("CONTACT360_TEST_DATABASE_URL")
     if not server:
         print("set CONTACT360_BENCH_DATABASE_URL to a PostgreSQL server URL", file=sys.stderr)
         return 2
-    url = ensure_database(server, args.rows)
+    url = ensure_database(server, args.rows, args.database)
 
     from contact360_desktop.ui.context import AppContext
     from contact360_desktop.ui.views.contacts_tab import ContactsTab

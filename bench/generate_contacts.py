@@ -93,7 +93,8 @@ HEADER = [
 
 
 def _companies(rng: random.Random, count: int) -> list[tuple[str, str]]:
-    out, seen = [], set()
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
     while len(out) < count:
         a, b = rng.choice(WORDS), rng.choice(WORDS)
         name = f"{a} {b} {rng.choice(SUFFIX)}" if rng.random() < 0.7 else f"{a}{b.lower()}"

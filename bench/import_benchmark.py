@@ -100,10 +100,41 @@ def run_child(job_id: str) -> None:
     status = run_import(engine, job_id, settings)
     seconds = time.perf_counter() - started
     done.set()
-    max_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        json.dumps({"status": status, "seconds": seconds, "max_rss_mb": max_rss, "rss_samples_mb": samples})
-    )
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result = {
+        "status": status,
+        "seconds": seconds,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "max_rss_mb": usage.ru_maxrss / 1024,
+        "rss_samples_mb": samples,
+    }
+    print(json.dumps(result))
+
+
+def _watch_backends(url: str, child: subprocess.Popen[str]) -> float:
+    """CPU seconds used by the server backends of the child's connections (sampled twice a second).
+
+    Backends are found by the application_name the app sets ("contact360:<pid>"); the
+    last sample of each is kept, so up to half a second of a backend's end is missed.
+    """
+    import psutil
+
+    dsn = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    seen: dict[int, float] = {}
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        while child.poll() is None:
+            name = f"contact360:{child.pid}"
+            rows = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = %s", (name,)
+            ).fetchall()
+            for (pid,) in rows:
+                try:
+                    times = psutil.Process(pid).cpu_times()
+                    seen[pid] = times.user + times.system
+                except psutil.Error:
+                    pass
+            time.sleep(0.5)
+    return sum(seen.values())
 
 
 def timed_import(url: str, path: Path, label: str, py_spy: Path | None) -> dict[str, object]:
@@ -119,11 +150,20 @@ def timed_import(url: str, path: Path, label: str, py_spy: Path | None) -> dict[
         out = py_spy / f"{label}.svg"
         cmd = [spy, "record", "--threads", "--idle", "-r", "50", "-o", str(out), "--", *cmd]
     load_before = _load()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    sys.stderr.write(proc.stderr)
-    if proc.returncode != 0:
-        raise SystemExit(f"{label} failed ({proc.returncode})")
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    child = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    backend_cpu = _watch_backends(url, child)
+    stdout, stderr = child.communicate()
+    sys.stderr.write(stderr)
+    if child.returncode != 0:
+        raise SystemExit(f"{label} failed ({child.returncode})")
+    result = json.loads(stdout.strip().splitlines()[-1])
+    result["backend_cpu_s"] = backend_cpu
     with session_scope(engine) as session:
         result["job"] = job_summary(get_job(session, job_id))
     engine.dispose()
@@ -184,6 +224,10 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{label}: {job['status']}, inserted {job['inserted']:,}, updated {job['updated']:,}, "
             f"rejected {job['rejected']:,}, warnings {job['warnings']:,}"
+        )
+        print(
+            f"{label} CPU: importer process {result['cpu_s']:.1f} s, its PostgreSQL backends "
+            f"{result['backend_cpu_s']:.1f} s (wall {result['seconds']:.1f} s)"
         )
         samples = result["rss_samples_mb"]
         assert isinstance(samples, list)

@@ -26,10 +26,14 @@ MANIFEST="$APPDIR/.install-manifest"
 [ -f "$MANIFEST" ] || { echo "uninstall.sh: no Contact360 installation in $APPDIR" >&2; exit 1; }
 
 # Stop here if the app (or one of its workers or its database) is still running from this folder.
-if command -v pgrep >/dev/null 2>&1 && pgrep -f "$APPDIR/" >/dev/null 2>&1; then
-    echo "uninstall.sh: Contact360 is still running from $APPDIR; quit it first" >&2
-    exit 1
-fi
+for proc in /proc/[0-9]*; do
+    exe=$(readlink "$proc/exe" 2>/dev/null) || continue
+    case "$exe" in
+        "$APPDIR"/*)
+            echo "uninstall.sh: Contact360 is still running from $APPDIR (process ${proc#/proc/}); quit it first" >&2
+            exit 1 ;;
+    esac
+done
 
 while IFS= read -r path; do
     [ -n "$path" ] || continue

@@ -18,7 +18,9 @@ def add_company(engine: Engine, name: str, **fields: Any) -> uuid.UUID:
     columns = ", ".join(values)
     params = ", ".join(f":{k}" for k in values)
     with engine.begin() as conn:
-        return conn.execute(text(f"INSERT INTO companies ({columns}) VALUES ({params}) RETURNING id"), values).scalar_one()
+        return conn.execute(
+            text(f"INSERT INTO companies ({columns}) VALUES ({params}) RETURNING id"), values
+        ).scalar_one()
 
 
 def add_contacts(engine: Engine, rows: Sequence[Mapping[str, Any]]) -> list[uuid.UUID]:
@@ -33,7 +35,9 @@ def add_contacts(engine: Engine, rows: Sequence[Mapping[str, Any]]) -> list[uuid
             columns = ", ".join(values)
             params = ", ".join(f"CAST(:{k} AS jsonb)" if k == "custom_fields" else f":{k}" for k in values)
             ids.append(
-                conn.execute(text(f"INSERT INTO contacts ({columns}) VALUES ({params}) RETURNING id"), values).scalar_one()
+                conn.execute(
+                    text(f"INSERT INTO contacts ({columns}) VALUES ({params}) RETURNING id"), values
+                ).scalar_one()
             )
     return ids
 

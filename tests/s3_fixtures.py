@@ -55,7 +55,11 @@ def s3_client(endpoint: str, key: tuple[str, str] = ROOT_KEY) -> Any:
     import boto3
 
     return boto3.client(
-        "s3", endpoint_url=endpoint, region_name=S3_REGION, aws_access_key_id=key[0], aws_secret_access_key=key[1]
+        "s3",
+        endpoint_url=endpoint,
+        region_name=S3_REGION,
+        aws_access_key_id=key[0],
+        aws_secret_access_key=key[1],
     )
 
 
@@ -81,13 +85,23 @@ def read_only_s3_key(s3_endpoint: str, s3_credentials: tuple[str, str]) -> Itera
     from moto.core.authorization import enable_iam_authentication
 
     iam = boto3.client(
-        "iam", endpoint_url=s3_endpoint, region_name=S3_REGION, aws_access_key_id=ROOT_KEY[0], aws_secret_access_key=ROOT_KEY[1]
+        "iam",
+        endpoint_url=s3_endpoint,
+        region_name=S3_REGION,
+        aws_access_key_id=ROOT_KEY[0],
+        aws_secret_access_key=ROOT_KEY[1],
     )
     user = f"reader-{uuid.uuid4().hex[:8]}"
     iam.create_user(UserName=user)
     policy = {
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket", "s3:ListBucketMultipartUploads"], "Resource": "*"}],
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
+                "Resource": "*",
+            }
+        ],
     }
     iam.put_user_policy(UserName=user, PolicyName="read-only", PolicyDocument=json.dumps(policy))
     key = iam.create_access_key(UserName=user)["AccessKey"]

@@ -108,16 +108,23 @@ class _Selftest:
             self.say("qt: no application icon in resources/, rendering check skipped")
             icon_file = None
         from PySide6.QtGui import QGuiApplication, QIcon, QImageReader
+        from PySide6.QtWidgets import QApplication, QLabel
 
-        app = QGuiApplication.instance() or QGuiApplication([sys.argv[0], "-platform", "offscreen"])
+        app = QApplication.instance() or QApplication([sys.argv[0], "-platform", "offscreen"])
         formats = {bytes(f.data()).decode() for f in QImageReader.supportedImageFormats()}
         if "svg" not in formats:
             raise SelftestFailure(f"Qt cannot read SVG images (plugins found: {sorted(formats)})")
+        label = QLabel("Contact360")
         if icon_file is not None:
             pixmap = QIcon(str(icon_file)).pixmap(64, 64)
             if pixmap.isNull():
                 raise SelftestFailure(f"Qt could not render {icon_file}")
-        self.say(f"qt {app.platformName()} ok, image formats: {', '.join(sorted(formats))}")
+            label.setPixmap(pixmap)
+        if label.grab().isNull():
+            raise SelftestFailure("Qt could not paint a widget")
+        label.deleteLater()
+        app.processEvents()
+        self.say(f"qt {QGuiApplication.platformName()} ok, image formats: {', '.join(sorted(formats))}")
 
     def database(self) -> None:
         from contact360_desktop.services.runtime import open_runtime
@@ -155,9 +162,7 @@ class _Selftest:
             user=self.settings.user,
         )
         with session_scope(self.engine) as session:
-            job = create_import_job(session, request)
-            session.flush()
-            job_id = job.id
+            job_id = create_import_job(session, request).id
         self.import_job_id = job_id
         enqueue_import(self.settings, str(job_id))
         job = self._wait("contact_import_jobs", job_id)
@@ -179,9 +184,7 @@ class _Selftest:
         target.parent.mkdir(parents=True)
         request = ExportRequest(kind="contacts", raw=True, destination=str(target), user=self.settings.user)
         with session_scope(self.engine) as session:
-            export = create_export(session, request)
-            session.flush()
-            export_id = export.id
+            export_id = create_export(session, request).id
         enqueue_export(self.settings, str(export_id))
         row = self._wait("exports", export_id)
         if row["status"] != "completed":

@@ -36,19 +36,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--company", metavar="NAME|DOMAIN|ID", help="only this company('s contacts)")
     parser.add_argument("--country", metavar="C", help="country equals C (case-insensitive)")
     parser.add_argument("--created-from", metavar="DATE", help="created on or after (2024-01-31 or ISO time)")
-    parser.add_argument("--created-to", metavar="DATE", help="created up to and including this day (or before a time)")
+    parser.add_argument(
+        "--created-to", metavar="DATE", help="created up to and including this day (or before a time)"
+    )
     parser.add_argument("--import-job", metavar="ID", help="contacts created by this import job")
     parser.add_argument("--columns", metavar="a,b,c", help="columns in order (default: the canonical fields)")
-    parser.add_argument("--raw", action="store_true", help="no formula-injection protection (machine round trips)")
+    parser.add_argument(
+        "--raw", action="store_true", help="no formula-injection protection (machine round trips)"
+    )
     parser.add_argument("--bom", action="store_true", help="start with a UTF-8 BOM (Excel on Windows)")
     parser.add_argument("--gzip", action="store_true", help="compress (gzip level 1)")
     parser.add_argument("--delimiter", default=",", metavar="D", help="one character, or tab/semicolon/pipe")
     parser.add_argument(
-        "--to", metavar="PATH|s3://bucket/key", help="a folder, a file, or S3 (default: Documents/Contact360 exports)"
+        "--to",
+        metavar="PATH|s3://bucket/key",
+        help="a folder, a file, or S3 (default: Documents/Contact360 exports)",
     )
     parser.add_argument("--wait", action="store_true", help="wait for the export and show its progress")
     parser.add_argument(
-        "--in-process", action="store_true", help="run the export in this process instead of on the exports queue"
+        "--in-process",
+        action="store_true",
+        help="run the export in this process instead of on the exports queue",
     )
     parser.add_argument("--json", action="store_true", help="print the (final) export as one JSON object")
     parser.set_defaults(handler=_export)
@@ -60,7 +68,7 @@ def read_uuid_file(path: str) -> list[uuid.UUID]:
         text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise CommandError(f"cannot read the id file: {exc}") from None
-    ids = []
+    ids: list[uuid.UUID] = []
     for number, line in enumerate(text.splitlines(), start=1):
         field = re.split(r"[,;\t]", line, maxsplit=1)[0].strip().strip('"').strip()
         if not field or field.startswith("#"):
@@ -223,4 +231,3 @@ def _summary(runtime: Any, export_id: uuid.UUID) -> dict[str, Any]:
             "sha256": export.sha256,
             "message": export.message,
         }
-

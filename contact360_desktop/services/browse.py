@@ -130,6 +130,27 @@ def _like_pattern(search: str) -> str:
     return f"%{escaped}%"
 
 
+#: What the contacts search matches: the email and the full name, lower-cased. EXACTLY the
+#: expression of the trigram index ix_contacts_search (migration 0005), so the planner can use it;
+#: the newline keeps a search from matching across the email and the name.
+CONTACT_SEARCH_EXPR = (
+    "lower(c.email) || E'\\n' || lower(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, ''))"
+)
+
+
+def contact_search_sql(param: str = "q") -> str:
+    """The contacts search condition for the LIKE pattern in ``:param`` (aliases ``c`` = contacts).
+
+    Email and name through the trigram index; company names through the matching companies'
+    ids (a small table) and ix_contacts_company_id. Both sides are bitmap index scans that the
+    planner ORs together, so a search costs milliseconds at 1,000,000 contacts.
+    """
+    return (
+        f"(({CONTACT_SEARCH_EXPR}) LIKE :{param} OR c.company_id = ANY (ARRAY("
+        f"SELECT s.id FROM companies s WHERE lower(s.name) LIKE :{param})))"
+    )
+
+
 def filter_clause(kind: Kind, filter: Mapping[str, Any] | None) -> tuple[str, dict[str, Any]]:
     """SQL condition (aliases ``c`` contacts, ``co`` companies) and parameters for a selection filter.
 
@@ -141,10 +162,7 @@ def filter_clause(kind: Kind, filter: Mapping[str, Any] | None) -> tuple[str, di
         return "TRUE", {}
     params = {"q": _like_pattern(search)}
     if kind == "contacts":
-        sql = (
-            "(lower(c.email) LIKE :q OR lower(concat_ws(' ', c.first_name, c.last_name)) LIKE :q "
-            "OR lower(co.name) LIKE :q)"
-        )
+        sql = contact_search_sql("q")
     else:
         sql = "(lower(co.name) LIKE :q OR lower(co.domain) LIKE :q)"
     return sql, params

@@ -27,7 +27,7 @@ import os
 import time
 import uuid
 import zlib
-from collections.abc import Callable, Generator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,7 @@ from contact360_desktop.core.fields import (
     PENDING,
     PROCESSING,
 )
+from contact360_desktop.services.copy_stream import CopyOutReader
 from contact360_desktop.services.errors import JobNotFound, PermanentJobError
 from contact360_desktop.services.export_query import (
     FILTER_KEYS,
@@ -83,7 +84,7 @@ from contact360_desktop.storage.notify import notify_job
 CHUNK_BYTES = 1024 * 1024
 #: How often progress is written (and cancel_requested read): bounded cost, prompt cancel.
 PROGRESS_SECONDS = 0.5
-#: work_mem of the export's read-only transaction, so ORDER BY sorts in memory.
+#: work_mem of the export's read-only transaction: hash joins over big id selections stay in memory.
 SORT_MEMORY = "64MB"
 
 LOCAL_PREFIX = "local:"
@@ -465,7 +466,7 @@ def _write_rows(
         pg.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         pg.execute("SET LOCAL TimeZone = 'UTC'")
         pg.execute("SET LOCAL DateStyle = 'ISO, YMD'")
-        # Sorting 100k+ wide rows spills to disk at the default 4 MB (server memory, not ours).
+        # Hashing 100k+ selected ids spills to disk at the default 4 MB (server memory, not ours).
         pg.execute(f"SET LOCAL work_mem = '{SORT_MEMORY}'")
         if selection.by_ids:
             # The planner cannot see the array's length (it guesses 10 ids) and would probe contacts and
@@ -478,14 +479,15 @@ def _write_rows(
         progress.set_total(int(pg.execute(count_query(selection)).fetchone()[0]))
         output.write(header_bytes(columns, options))
         statement = copy_statement(select_query(selection, columns, raw=options.raw), options)
-        with pg.cursor() as cursor, contextlib.closing(_copy_chunks(cursor, statement)) as chunks:
-            # closing(): a cancel raised below ends the COPY right away (psycopg cancels it server-side).
+        reader = CopyOutReader(pg, statement, CHUNK_BYTES)
+        # closing(): a cancel raised below ends the COPY at once (psycopg cancels it server-side).
+        with contextlib.closing(iter(reader)) as chunks:  # type: ignore[type-var]
             lines = 0
             for chunk in chunks:
                 output.write(chunk)
                 lines += chunk.count(b"\n")
                 progress.rows_written(lines)
-            rows = int(cursor.rowcount)
+        rows = reader.rows or 0
         output.finish()
         progress.rows_written(rows, force=True)
         pg.rollback()
@@ -496,19 +498,6 @@ def _write_rows(
     finally:
         raw.close()
     return rows
-
-
-def _copy_chunks(cursor: Any, statement: Any) -> Generator[bytearray, None, None]:
-    """The COPY output in pieces of about CHUNK_BYTES (libpq hands it over one row at a time)."""
-    buffer = bytearray()
-    with cursor.copy(statement) as copy:
-        for data in copy:
-            buffer += data
-            if len(buffer) >= CHUNK_BYTES:
-                yield buffer
-                buffer = bytearray()
-    if buffer:
-        yield buffer
 
 
 class _Output:

@@ -58,65 +58,84 @@ def build_batches(
     mode: str,
     batch_rows: int = DEFAULT_BATCH_ROWS,
 ) -> Iterator[Batch]:
-    """Group records into batches of ``batch_rows`` and stage each one."""
-    keep_raw = mode != MODE_UPSERT
-    chunk: list[RawRecord] = []
+    """Validate records as they stream in and stage every ``batch_rows`` of them.
+
+    Only clean rows (and, when the database may still reject them, their raw cells)
+    are held until the batch is staged: memory is one batch, whatever the file size.
+    """
+    builder = _BatchBuilder(validate, header, mode)
     for record in records:
-        chunk.append(record)
-        if len(chunk) >= batch_rows:
-            yield _make_batch(chunk, validate, header, mode, keep_raw)
-            chunk = []
-    if chunk:
-        yield _make_batch(chunk, validate, header, mode, keep_raw)
+        builder.add(record)
+        if builder.records >= batch_rows:
+            yield builder.finish()
+            builder = _BatchBuilder(validate, header, mode)
+    if builder.records:
+        yield builder.finish()
 
 
-def _make_batch(
-    chunk: list[RawRecord],
-    validate: Callable[[RawRecord], tuple[CleanContact | None, list[RowIssue]]],
-    header: list[str],
-    mode: str,
-    keep_raw: bool,
-) -> Batch:
-    valid: list[CleanContact] = []
-    issues: list[RowIssue] = []
-    raw_rows: dict[int, dict[str, str]] = {}
-    line_numbers: dict[int, int] = {}
-    for record in chunk:
-        contact, row_issues = validate(record)
+class _BatchBuilder:
+    def __init__(
+        self,
+        validate: Callable[[RawRecord], tuple[CleanContact | None, list[RowIssue]]],
+        header: list[str],
+        mode: str,
+    ) -> None:
+        self.validate = validate
+        self.header = header
+        self.mode = mode
+        self.keep_raw = mode != MODE_UPSERT
+        self.records = 0
+        self.first: RawRecord | None = None
+        self.last: RawRecord | None = None
+        self.valid: list[CleanContact] = []
+        self.issues: list[RowIssue] = []
+        self.raw_rows: dict[int, dict[str, str]] = {}
+        self.line_numbers: dict[int, int] = {}
+
+    def add(self, record: RawRecord) -> None:
+        self.records += 1
+        if self.first is None:
+            self.first = record
+        self.last = record
+        contact, row_issues = self.validate(record)
         if row_issues:
-            issues.extend(row_issues)
+            self.issues.extend(row_issues)
         if contact is not None:
-            valid.append(contact)
-            if keep_raw:
-                raw_rows[record.row_number] = raw_row(header, record.values)
-                line_numbers[record.row_number] = record.line_number
+            self.valid.append(contact)
+            if self.keep_raw:
+                self.raw_rows[record.row_number] = raw_row(self.header, record.values)
+                self.line_numbers[record.row_number] = record.line_number
 
-    def duplicate(contact: CleanContact, first_row: int) -> RowIssue:
-        return RowIssue(
-            contact.row_number,
-            contact.line_number,
-            ERROR,
-            "email",
-            "duplicate",
-            f"{contact.email} is already imported by row {first_row} of this file (insert-only import)",
-            raw_rows.get(contact.row_number, {}),
+    def finish(self) -> Batch:
+        assert self.first is not None and self.last is not None
+        raw_rows = self.raw_rows
+
+        def duplicate(contact: CleanContact, first_row: int) -> RowIssue:
+            return RowIssue(
+                contact.row_number,
+                contact.line_number,
+                ERROR,
+                "email",
+                "duplicate",
+                f"{contact.email} is already imported by row {first_row} of this file (insert-only import)",
+                raw_rows.get(contact.row_number, {}),
+            )
+
+        staged = stage_batch(self.valid, self.mode, duplicate)
+        issues = self.issues
+        if staged.issues:
+            issues = sorted([*issues, *staged.issues], key=lambda i: i.row_number)
+        return Batch(
+            first_row=self.first.row_number,
+            last_row=self.last.row_number,
+            last_line=self.last.line_number,
+            records=self.records,
+            valid=len(self.valid) - len(staged.issues),
+            staged=staged,
+            issues=issues,
+            raw_rows=raw_rows,
+            line_numbers=self.line_numbers,
         )
-
-    staged = stage_batch(valid, mode, duplicate)
-    issues.extend(staged.issues)
-    issues.sort(key=lambda i: i.row_number)
-    last = chunk[-1]
-    return Batch(
-        first_row=chunk[0].row_number,
-        last_row=last.row_number,
-        last_line=last.line_number,
-        records=len(chunk),
-        valid=len(valid) - len(staged.issues),
-        staged=staged,
-        issues=issues,
-        raw_rows=raw_rows,
-        line_numbers=line_numbers,
-    )
 
 
 _DONE = object()

@@ -175,6 +175,7 @@ def _open_source(
         Path(job.file_path), encoding=options.get("encoding"), delimiter=options.get("delimiter")
     ) as src:
         header = list(src.header)
+        _remember_header(engine, job.id, header)
         stored = options.get("mapping")
         if stored is None:
             with Session(engine) as session:
@@ -188,6 +189,17 @@ def _open_source(
         region = options.get("phone_region") or settings.phone_region
         validator = RowValidator(header, mapping, phone_region=region)
         yield header, src.records(skip=skip), validator.validate
+
+
+def _remember_header(engine: Engine, job_id: uuid.UUID, header: list[str]) -> None:
+    """Keep the header in the job's options: jsonb forgets key order, the error CSV needs it."""
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE contact_import_jobs SET options = options || jsonb_build_object('header', CAST(:h AS jsonb)) WHERE id = :id"
+            ),
+            {"h": json.dumps(header), "id": job_id},
+        )
 
 
 def _apply_batches(engine: Engine, job: ImportJob, producer: BatchProducer, mode: str, dry_run: bool) -> str:
@@ -446,7 +458,7 @@ def export_errors_csv(
     row share one line (joined in ``error``). Returns the number of rows written.
     """
     job = get_job(session, job_id)
-    columns: dict[str, None] = {}
+    columns: dict[str, None] = dict.fromkeys((job.options or {}).get("header") or [])
     for err in _iter_errors(session, job.id, severity):  # first pass: the union of raw columns
         columns.update(dict.fromkeys(err.raw if isinstance(err.raw, dict) else {}))
     names = list(columns)

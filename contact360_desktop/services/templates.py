@@ -26,16 +26,16 @@ def save_template(session: Session, name: str, header_signature: str, mapping: d
     name = name.strip()
     if not name:
         raise ValueError("a template needs a name")
-    stmt = insert(MappingTemplate).values(name=name, header_signature=header_signature, mapping=mapping)
-    stmt = stmt.on_conflict_do_update(
+    values = insert(MappingTemplate).values(name=name, header_signature=header_signature, mapping=mapping)
+    upsert = values.on_conflict_do_update(
         index_elements=[MappingTemplate.name],
         set_={
             "header_signature": header_signature,
             "mapping": mapping,
-            "updated_at": stmt.excluded.updated_at,
+            "updated_at": values.excluded.updated_at,
         },
-    ).returning(MappingTemplate.id)
-    return session.execute(stmt).scalar_one()
+    )
+    return session.execute(upsert.returning(MappingTemplate.id)).scalar_one()
 
 
 def get_template(session: Session, name: str) -> MappingTemplate:

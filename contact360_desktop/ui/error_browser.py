@@ -14,7 +14,7 @@ import uuid
 from typing import Any
 
 from PySide6.QtCore import QItemSelection, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QFontDatabase, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMessageBox,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QTableView,
@@ -44,8 +43,9 @@ from contact360_desktop.services.error_queries import (
     error_page,
 )
 from contact360_desktop.storage.models import ImportJob
+from contact360_desktop.ui.error_details import ErrorDetails, columns_for_field
 from contact360_desktop.ui.import_wizard.support import folder_of, format_count, readable_error, start_task
-from contact360_desktop.ui.models.errors_model import COLUMNS, ErrorsModel, ordered_raw
+from contact360_desktop.ui.models.errors_model import COLUMNS, ErrorsModel
 
 __all__ = ["ErrorBrowser", "JobSummary"]
 
@@ -196,15 +196,12 @@ class ErrorBrowser(QMainWindow):
                 header.resizeSection(i, widths[key])
         header.setStretchLastSection(True)
         self.table.setAccessibleName("Row errors")
-        self.details = QPlainTextEdit(splitter)
-        self.details.setReadOnly(True)
-        self.details.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.details.setPlaceholderText("Select a row to see its raw values.")
-        self.details.setAccessibleName("Raw values of the selected row")
+        self.details = ErrorDetails(splitter)
         splitter.addWidget(self.table)
         splitter.addWidget(self.details)
-        splitter.setStretchFactor(0, 4)
-        splitter.setStretchFactor(1, 1)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([330, 220])
         layout.addWidget(splitter, 1)
         self.empty = QLabel("", central)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -233,8 +230,8 @@ class ErrorBrowser(QMainWindow):
         self.setTabOrder(self.severity, self.field)
         self.setTabOrder(self.field, self.search)
         self.setTabOrder(self.search, self.table)
-        self.setTabOrder(self.table, self.details)
-        self.setTabOrder(self.details, self.refresh_button)
+        self.setTabOrder(self.table, self.details.values)
+        self.setTabOrder(self.details.values, self.refresh_button)
         self.setTabOrder(self.refresh_button, self.export_button)
         self.setTabOrder(self.export_button, self.reimport_button)
 
@@ -366,6 +363,13 @@ class ErrorBrowser(QMainWindow):
         message = f"<br>{job['message']}" if job.get("message") else ""
         self.summary.setText(f"<b>{job['file_name']}</b> — {job['status']}<br>{counts}{message}")
         self.summary.setToolTip(job["file_path"])
+        err = self.details.error
+        if err is not None:  # shown before the job's mapping was known: highlight by the mapping now
+            self.details.show_error(
+                err,
+                column_order=self.model.column_order,
+                highlight=columns_for_field(job.get("options"), err.field, err.message),
+            )
 
     def _failed(self, exc: BaseException) -> None:
         message = readable_error(exc)
@@ -377,15 +381,12 @@ class ErrorBrowser(QMainWindow):
         if not rows:
             return
         err = self.model.error_at(rows[0].row())
-        lines = [
-            f"Row {err.row_number:,} (line {err.line_number:,}) — {err.severity}"
-            + (f" in {err.field}" if err.field else ""),
-            f"{err.message}  [{err.code}]",
-            "",
-        ]
-        width = max((len(k) for k in err.raw), default=0)
-        lines += [f"{k.ljust(width)}  {v}" for k, v in ordered_raw(err.raw, self.model.column_order)]
-        self.details.setPlainText("\n".join(lines))
+        options = (self._job or JobSummary()).get("options")
+        self.details.show_error(
+            err,
+            column_order=self.model.column_order,
+            highlight=columns_for_field(options, err.field, err.message),
+        )
 
     # -- actions ----------------------------------------------------------------------------------
     def _choose_csv(self) -> None:

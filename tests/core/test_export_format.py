@@ -78,7 +78,11 @@ def test_default_columns_are_the_canonical_fields() -> None:
 
 
 def test_columns_keep_the_users_order() -> None:
-    assert check_columns("contacts", ["phone", "email", "company_industry"]) == ["phone", "email", "company_industry"]
+    assert check_columns("contacts", ["phone", "email", "company_industry"]) == [
+        "phone",
+        "email",
+        "company_industry",
+    ]
 
 
 def test_unknown_and_duplicate_columns_are_refused_with_the_choices() -> None:
@@ -104,7 +108,9 @@ def test_parse_column_list() -> None:
     assert parse_column_list(" email, first_name ,,custom.plan ") == ["email", "first_name", "custom.plan"]
 
 
-@pytest.mark.parametrize(("given", "expected"), [(",", ","), (";", ";"), ("tab", "\t"), ("\\t", "\t"), ("|", "|")])
+@pytest.mark.parametrize(
+    ("given", "expected"), [(",", ","), (";", ";"), ("tab", "\t"), ("\\t", "\t"), ("|", "|")]
+)
 def test_delimiters(given: str, expected: str) -> None:
     assert parse_delimiter(given) == expected
 

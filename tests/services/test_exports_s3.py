@@ -71,7 +71,9 @@ def test_large_export_streams_in_parts_to_the_configured_bucket(
 
 def test_explicit_key_gzip(clean_db: Engine, s3_settings: Settings, s3_endpoint: str, s3_bucket: str) -> None:
     add_company(clean_db, "Acme")
-    export_id = _create(clean_db, ExportRequest(kind="companies", gzip=True, destination=f"s3://{s3_bucket}/x/co.csv.gz"))
+    export_id = _create(
+        clean_db, ExportRequest(kind="companies", gzip=True, destination=f"s3://{s3_bucket}/x/co.csv.gz")
+    )
     assert run_export(clean_db, export_id, s3_settings) == COMPLETED
     assert list_keys(s3_endpoint, s3_bucket) == ["x/co.csv.gz"]
     assert _get(clean_db, export_id).path_or_key == f"s3://{s3_bucket}/x/co.csv.gz"

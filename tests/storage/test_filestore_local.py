@@ -68,7 +68,9 @@ def test_default_folder_is_in_the_documents_folder() -> None:
 
 
 def test_read_only_folder_fails_with_an_actionable_message(read_only_folder: Path) -> None:
-    with pytest.raises(StorageError, match=f"Cannot write to the folder {read_only_folder}.*(read-only|permission)"):
+    with pytest.raises(
+        StorageError, match=f"Cannot write to the folder {read_only_folder}.*(read-only|permission)"
+    ):
         LocalFileStore(read_only_folder).open_writer("c.csv")
     assert _visible(read_only_folder) == []
 

@@ -52,7 +52,9 @@ def test_abort_leaves_no_object_and_no_upload(s3_endpoint: str, s3_bucket: str) 
     assert list_uploads(s3_endpoint, s3_bucket) == []
 
 
-def test_missing_bucket_is_a_storage_error_naming_it(s3_endpoint: str, s3_credentials: tuple[str, str]) -> None:
+def test_missing_bucket_is_a_storage_error_naming_it(
+    s3_endpoint: str, s3_credentials: tuple[str, str]
+) -> None:
     store = S3FileStore(s3_client(s3_endpoint), "no-such-bucket-c360")
     with pytest.raises(StorageError, match="The S3 bucket 'no-such-bucket-c360' does not exist"):
         store.open_writer("c.csv")
@@ -80,10 +82,15 @@ def test_presigned_url_downloads_the_object(s3_endpoint: str, s3_bucket: str) ->
 
 
 def _client_error(code: str, status: int) -> ClientError:
-    return ClientError({"Error": {"Code": code, "Message": code}, "ResponseMetadata": {"HTTPStatusCode": status}}, "UploadPart")
+    return ClientError(
+        {"Error": {"Code": code, "Message": code}, "ResponseMetadata": {"HTTPStatusCode": status}},
+        "UploadPart",
+    )
 
 
-@pytest.mark.parametrize(("code", "status"), [("SlowDown", 503), ("InternalError", 500), ("Throttling", 400), ("", 502)])
+@pytest.mark.parametrize(
+    ("code", "status"), [("SlowDown", 503), ("InternalError", 500), ("Throttling", 400), ("", 502)]
+)
 def test_throttling_and_5xx_stay_retryable(code: str, status: int) -> None:
     exc = _client_error(code, status)
     assert is_transient(exc)

@@ -248,6 +248,10 @@ class JobsModel(QAbstractTableModel):
                 return job.get("file_path") or job.get("path_or_key") or job.get("destination") or job["name"]
             if key == "message":
                 return job.get("message") or ""
+            if key == "progress":
+                progress = self.progress(job)
+                shown = self.display(job, key)
+                return f"{progress:.1%} — {shown} rows" if progress >= 0 else f"{shown} rows read"
             return self.display(job, key)
         if role == Qt.ItemDataRole.TextAlignmentRole and key in _NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

@@ -81,6 +81,8 @@ class WorkersModel(QAbstractTableModel):
             value = worker.get(key)
             if key == "queues" and isinstance(value, list | tuple):
                 return ", ".join(map(str, value))
+            if key == "queues" and isinstance(value, str):  # "imports,exports,default" from the table
+                return ", ".join(part.strip() for part in value.split(",") if part.strip())
             if key == "current_job":
                 task = worker.get("current_task")
                 if value is None and not task:

@@ -61,7 +61,7 @@ class JobsDock(QDockWidget):
         for key, width in (
             ("name", 230),
             ("status", 110),
-            ("progress", 230),
+            ("progress", 250),
             ("rate", 70),
             ("eta", 70),
             ("inserted", 80),

@@ -130,9 +130,11 @@ class WorkersPanel(QDockWidget):
         self.view.setModel(self.model)
         self.view.verticalHeader().setVisible(False)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.horizontalHeader().setStretchLastSection(True)
-        for column, width in enumerate((110, 60, 110, 110, 90, 70)):
-            self.view.horizontalHeader().resizeSection(column, width)
+        header = self.view.horizontalHeader()
+        header.setStretchLastSection(True)
+        # A handful of rows: sizing the columns to their contents is cheap and truncates nothing.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setMinimumSectionSize(60)
         self.view.setAlternatingRowColors(True)
         self.view.setWordWrap(False)
         self.empty = QLabel("No worker processes are running.", self)
