@@ -19,7 +19,7 @@ __all__ = ["normalize_email"]
 
 _ATEXT = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LABEL = r"[a-z0-9]+(?:-[a-z0-9]+)*"  # no "--": IDNA reserves it ("xn--")
-_COMMON_ADDRESS: Final = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*@(?:{_LABEL}\.)+[a-z][a-z0-9]*")
+_COMMON_ADDRESS: Final = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*@(?:{_LABEL}\.)+[a-z](?:[a-z0-9]*[a-z])?")  # TLDs end with a letter
 _SPECIAL_USE_TLDS: Final = frozenset(SPECIAL_USE_DOMAIN_NAMES)
 _MAX_LOCAL: Final = 64
 _MAX_LABEL: Final = 63
