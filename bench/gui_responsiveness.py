@@ -64,7 +64,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--batch-rows", type=int, default=0, help="rows per import batch (0: the service default)")
+    parser.add_argument(
+        "--batch-rows", type=int, default=0, help="rows per import batch (0: the service default)"
+    )
     parser.add_argument("--file", type=Path, help="CSV to import (generated when missing)")
     args = parser.parse_args()
     server = os.environ.get("CONTACT360_BENCH_DATABASE_URL") or os.environ.get("CONTACT360_TEST_DATABASE_URL")
@@ -87,7 +89,7 @@ def main() -> int:
     from contact360_desktop.ui.main_window import MainWindow
     from contact360_desktop.workers.pool import LocalPool
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    _app = QApplication.instance() or QApplication(sys.argv[:1])  # kept alive until the end
     settings = Settings(database_url=url, user="bench", data_dir=Path(f"/tmp/{DATABASE}-data"))
     engine = make_engine(url)
     context = AppContext(
@@ -121,13 +123,15 @@ def main() -> int:
     probe = EventLoopProbe(10)
     commits = CommitProbe(libpq_dsn(url))
     commits.start()
-    probe.start()
     started = time.monotonic()
     with session_scope(engine) as session:
         job_id = str(create_import_job(session, ImportRequest(path=path, user=settings.user)).id)
     commits.job_id = job_id
     watch = DockWatch(dock.model, job_id)
     enqueue_import(settings, job_id)
+    # Queued by this script on the GUI thread (blocking DB work the app does in the background):
+    # the probe starts after that. The job's first batch cannot have committed yet.
+    probe.start()
 
     def finished() -> bool:
         row = dock.model.row_of("import", job_id)
@@ -152,7 +156,9 @@ def main() -> int:
         )
     print(
         f"GUI event loop: worst stall {probe.worst_gap * 1000:.0f} ms, p99 gap {probe.percentile(0.99) * 1000:.0f} ms, "
-        f"p50 {probe.percentile(0.5) * 1000:.0f} ms over {len(probe.gaps):,} ticks of 10 ms (target < 100 ms)"
+        f"p50 {probe.percentile(0.5) * 1000:.0f} ms over {len(probe.gaps):,} ticks of 10 ms (target < 100 ms); "
+        f"the worst ended {probe.worst_at:.1f} s after the job was queued; gaps over 50 ms: "
+        f"{sum(g > 0.05 for g in probe.gaps)}"
     )
     window.close()
     context.shutdown()

@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
 from psycopg import sql  # noqa: E402
-from PySide6.QtCore import QCoreApplication, QSettings, Qt  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget, QWizard  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
@@ -85,7 +85,10 @@ class Shooter:
         if size > MAX_BYTES:
             raise RuntimeError(f"{path} is {size:,} bytes (limit {MAX_BYTES:,}): make the window smaller")
         self.saved.append(path)
-        print(f"  {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}  {size / 1000:.0f} KB", flush=True)
+        print(
+            f"  {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}  {size / 1000:.0f} KB",
+            flush=True,
+        )
         return path
 
 
@@ -145,7 +148,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--server",
-        default=os.environ.get("CONTACT360_SCREENSHOT_DATABASE_URL") or os.environ.get("CONTACT360_TEST_DATABASE_URL"),
+        default=os.environ.get("CONTACT360_SCREENSHOT_DATABASE_URL")
+        or os.environ.get("CONTACT360_TEST_DATABASE_URL"),
         help="PostgreSQL server URL (the database c360_screenshots is created on it)",
     )
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
@@ -179,7 +183,9 @@ def main() -> int:
 
     config = TaskConfig(namespace=f"shots{os.getpid()}")
     os.environ.update(config.to_env())
-    context = AppContext(settings, pool_factory=lambda: functools.partial(LocalPool, config=config, workers=2))
+    context = AppContext(
+        settings, pool_factory=lambda: functools.partial(LocalPool, config=config, workers=2)
+    )
     context.use_runtime(Runtime(settings, engine), start_pool=True)
     shots = Shooter(args.out)
     print("screenshots…", flush=True)
@@ -196,7 +202,9 @@ def main() -> int:
         shots.grab(window, "main-window")
 
         window.contacts_tab.search.setText("smith")
-        wait_until(lambda: tab.model.query.search == "smith" and tab.model.count is not None, what="the search")
+        wait_until(
+            lambda: tab.model.query.search == "smith" and tab.model.count is not None, what="the search"
+        )
         settle(0.5)
         shots.grab(window, "main-window-search")
         window.contacts_tab.search.clear()
@@ -230,7 +238,7 @@ def main() -> int:
         shots.grab(wizard, "import-wizard-6-start")
         wizard.close()
 
-        dialog = ExportDialog(context, "contacts", {"search": "smith"})
+        dialog = ExportDialog(context, "contacts", {"filter": {"search": "smith"}})
         counted: list[object] = []
         dialog.count_loaded.connect(lambda *a: counted.append(a))
         dialog.show()

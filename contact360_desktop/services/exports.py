@@ -357,7 +357,6 @@ def run_export(
         notify_job(session, "export", export.id, PROCESSING)
         session.expunge(export)
 
-    writer: FileWriter | None = None
     try:
         options = FormatOptions(**export.options)
         store, name, overwrite = open_destination(export, settings, s3_client=s3_client, part_size=part_size)

@@ -18,9 +18,9 @@ from contact360_desktop.core.fields import ERROR, MODE_UPSERT
 from contact360_desktop.core.records import CleanContact, RawRecord, RowIssue
 from contact360_desktop.storage.contact_writer import StagedBatch, stage_batch
 
-DEFAULT_BATCH_ROWS = 25_000
-#: Batches read ahead of the database: one being applied, up to two waiting.
-QUEUE_DEPTH = 2
+DEFAULT_BATCH_ROWS = 20_000
+#: Batches read ahead of the database: one being applied, one waiting, one being read.
+QUEUE_DEPTH = 1
 
 
 @dataclasses.dataclass

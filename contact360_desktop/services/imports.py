@@ -34,6 +34,7 @@ from contact360_desktop.core.fields import (
     FINISHED_STATUSES,
     IMPORT_MODES,
     MODE_INSERT,
+    MODE_UPDATE,
     MODE_UPSERT,
     PENDING,
     PROCESSING,
@@ -44,6 +45,7 @@ from contact360_desktop.services import templates
 from contact360_desktop.services.errors import JobNotFound, PermanentJobError
 from contact360_desktop.services.import_batches import DEFAULT_BATCH_ROWS, Batch, BatchProducer, build_batches
 from contact360_desktop.settings import Settings
+from contact360_desktop.storage import import_indexes
 from contact360_desktop.storage.contact_writer import ContactWriter
 from contact360_desktop.storage.models import ImportError_, ImportJob
 from contact360_desktop.storage.notify import notify_job
@@ -132,7 +134,7 @@ def run_import(
     try:
         with _open_source(engine, job, options, settings) as (header, records, validate):
             batches = build_batches(records, validate, header, mode, batch_rows)
-            with BatchProducer(batches) as producer:
+            with _bulk_load(engine, job, mode, dry_run, skip), BatchProducer(batches) as producer:
                 status = _apply_batches(engine, job, producer, mode, dry_run)
     except FileRejected as exc:
         return _finish(engine, job_id, FAILED, exc.message)
@@ -141,6 +143,35 @@ def run_import(
     if status == CANCELLED:
         return _finish(engine, job_id, CANCELLED, "Cancelled; the rows imported before stopping are kept.")
     return _finish(engine, job_id, COMPLETED, None, exact_total=True, resumed_after=skip)
+
+
+@contextmanager
+def _bulk_load(engine: Engine, job: ImportJob, mode: str, dry_run: bool, skip: int) -> Iterator[None]:
+    """For an import that will at least double the contacts table, build its secondary
+    indexes once at the end instead of row by row (storage.import_indexes)."""
+    if dry_run or mode == MODE_UPDATE:
+        yield
+        return
+    try:
+        with engine.connect() as lock_conn:
+            import_indexes.hold_bulk_lock(lock_conn)
+            lock_conn.commit()
+            try:
+                resumed_bulk = "deferred_indexes" in (job.options or {})
+                expected = (job.total_rows or 0) - skip
+                if not resumed_bulk and import_indexes.should_defer(lock_conn, expected):
+                    lock_conn.commit()
+                    import_indexes.defer_indexes(engine, job.id)
+                yield
+            finally:
+                lock_conn.rollback()
+                import_indexes.release_bulk_lock(lock_conn)
+                lock_conn.commit()
+    finally:
+        try:
+            import_indexes.restore_deferred_indexes(engine)
+        except Exception:  # never mask the import's own outcome; the next import restores them
+            log.exception("could not rebuild the deferred contact indexes yet")
 
 
 def _start(engine: Engine, job_id: uuid.UUID) -> ImportJob:

@@ -61,7 +61,9 @@ def load_job(engine: Any, job_id: str) -> JobSummary:
         job = session.get(ImportJob, uuid.UUID(job_id))
         if job is None:
             raise LookupError(f"Import job {job_id} does not exist (any more).")
+        options = dict(job.options or {})
         return JobSummary(
+            header=_header_of(options) or _file_header(job.file_path, options),
             id=str(job.id),
             file_name=job.file_name,
             file_path=job.file_path,
@@ -98,6 +100,20 @@ def export_error_csv(engine: Any, job_id: str, out_path: str, severity: str | No
 
     with Session(engine) as session:
         return imports.export_errors_csv(session, uuid.UUID(job_id), out_path, severity=severity)
+
+
+def _file_header(path: str | None, options: dict[str, Any]) -> list[str] | None:
+    """The file's header row when the job stored no mapping (auto-mapped at run time); None if unreadable."""
+    if not path:
+        return None
+    from contact360_desktop.core.errors import FileRejected
+    from contact360_desktop.core.reader import open_csv
+
+    try:
+        with open_csv(path, encoding=options.get("encoding"), delimiter=options.get("delimiter")) as csv_file:
+            return list(csv_file.header)
+    except (OSError, FileRejected, ValueError):
+        return None
 
 
 def _header_of(options: dict[str, Any]) -> list[str] | None:
@@ -354,7 +370,7 @@ class ErrorBrowser(QMainWindow):
     def _job_loaded(self, job: JobSummary) -> None:
         self._job = job
         self.reimport_button.setEnabled(True)
-        self.model.set_column_order(_header_of(job.get("options") or {}))
+        self.model.set_column_order(job.get("header"))
         self.setWindowTitle(f"Import errors — {job['file_name']}")
         counts = (
             f"{job['processed_rows'] or 0:,} rows read · {job['inserted']:,} inserted · {job['updated']:,} updated · "

@@ -89,7 +89,9 @@ class ErrorDetails(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         header.setHighlightSections(False)
-        self.values.setToolTip("The row as read from the file; the highlighted cell is the one with the problem")
+        self.values.setToolTip(
+            "The row as read from the file; the highlighted cell is the one with the problem"
+        )
         QShortcut(QKeySequence(QKeySequence.StandardKey.Copy), self.values, self.copy_selection)
 
         self.placeholder = QLabel("Select a row to see what is wrong with it and its values.", self)
@@ -135,9 +137,13 @@ class ErrorDetails(QWidget):
             self.values.setRowCount(0)
             self.stack.setCurrentIndex(0)
             return
-        severity = f'<span style="color:{severity_color(err.severity).name()}">{html.escape(err.severity)}</span>'
+        severity = (
+            f'<span style="color:{severity_color(err.severity).name()}">{html.escape(err.severity)}</span>'
+        )
         about = f" in <b>{html.escape(err.field)}</b>" if err.field else ""
-        outcome = "the row was rejected" if err.severity == ERROR else "the row was imported without this value"
+        outcome = (
+            "the row was rejected" if err.severity == ERROR else "the row was imported without this value"
+        )
         self.headline.setText(
             f"<b>Row {err.row_number:,}</b> (line {err.line_number:,}) — <b>{severity}</b>{about}: {outcome}"
         )
@@ -174,7 +180,9 @@ class ErrorDetails(QWidget):
         for name in self._highlighted:
             rows = [i for i, (n, _) in enumerate(cells) if n == name]
             if rows:
-                self.values.scrollToItem(self.values.item(rows[0], 0))
+                target = self.values.item(rows[0], 0)
+                if target is not None:
+                    self.values.scrollToItem(target, QAbstractItemView.ScrollHint.PositionAtCenter)
                 break
 
     def toPlainText(self) -> str:

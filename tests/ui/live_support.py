@@ -67,10 +67,14 @@ class EventLoopProbe(QObject):
         self.timer.timeout.connect(self._tick)
         self.gaps: list[float] = []
         self._last: float | None = None
+        self.started = 0.0
+        #: Seconds after start() when the worst gap ended.
+        self.worst_at = 0.0
 
     def start(self) -> None:
         self.gaps.clear()
-        self._last = time.monotonic()
+        self.started = self._last = time.monotonic()
+        self.worst_at = 0.0
         self.timer.start()
 
     def stop(self) -> None:
@@ -80,7 +84,10 @@ class EventLoopProbe(QObject):
     def _tick(self) -> None:
         now = time.monotonic()
         if self._last is not None:
-            self.gaps.append(now - self._last)
+            gap = now - self._last
+            if gap > self.worst_gap:
+                self.worst_at = now - self.started
+            self.gaps.append(gap)
         self._last = now
 
     @property
@@ -118,7 +125,10 @@ class CommitProbe:
 
     def _run(self) -> None:
         # Two connections: one iterates notifications, the other reads the job row.
-        with psycopg.connect(self.dsn, autocommit=True) as conn, psycopg.connect(self.dsn, autocommit=True) as reader:
+        with (
+            psycopg.connect(self.dsn, autocommit=True) as conn,
+            psycopg.connect(self.dsn, autocommit=True) as reader,
+        ):
             conn.execute(f"LISTEN {JOB_CHANNEL}")
             self._ready.set()
             while not self._stop.is_set():

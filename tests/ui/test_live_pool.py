@@ -91,7 +91,12 @@ def contacts_in_db(engine: Engine) -> int:
 
 
 def test_cancel_from_the_jobs_dock_stops_a_running_import(
-    qtbot: Any, make_context: Any, settings: Settings, ui_engine: Engine, task_config: TaskConfig, tmp_path: Path
+    qtbot: Any,
+    make_context: Any,
+    settings: Settings,
+    ui_engine: Engine,
+    task_config: TaskConfig,
+    tmp_path: Path,
 ) -> None:
     rows = 60_000
     config = dataclasses.replace(task_config, import_batch_rows=500)
@@ -104,9 +109,11 @@ def test_cancel_from_the_jobs_dock_stops_a_running_import(
 
     # Running, and a few batches committed: as the dock shows it.
     qtbot.waitUntil(
-        lambda: (job := dock_job(dock, job_id)) is not None
-        and job["status"] == "processing"
-        and (job["processed_rows"] or 0) >= 1500,
+        lambda: (
+            (job := dock_job(dock, job_id)) is not None
+            and job["status"] == "processing"
+            and (job["processed_rows"] or 0) >= 1500
+        ),
         timeout=60_000,
     )
     dock.select_job("import", job_id)
@@ -141,7 +148,8 @@ def test_cancel_from_the_jobs_dock_stops_a_running_import(
 def worker_cells(panel: WorkersPanel) -> list[dict[str, str]]:
     model = panel.model
     return [
-        {key: str(model.index(row, i).data()) for key, i in WORKER_COLUMN.items()} for row in range(model.rowCount())
+        {key: str(model.index(row, i).data()) for key, i in WORKER_COLUMN.items()}
+        for row in range(model.rowCount())
     ]
 
 
@@ -150,7 +158,12 @@ def queue_cells(panel: WorkersPanel) -> dict[str, str]:
 
 
 def test_workers_panel_shows_the_pool_and_stops_and_starts_it(
-    qtbot: Any, make_context: Any, settings: Settings, ui_engine: Engine, task_config: TaskConfig, tmp_path: Path
+    qtbot: Any,
+    make_context: Any,
+    settings: Settings,
+    ui_engine: Engine,
+    task_config: TaskConfig,
+    tmp_path: Path,
 ) -> None:
     context = live_context(make_context, qtbot, task_config, workers=2)
     panel = WorkersPanel(context, interval_ms=200)
@@ -165,7 +178,9 @@ def test_workers_panel_shows_the_pool_and_stops_and_starts_it(
     for worker in worker_cells(panel):
         assert worker["host"] == socket.gethostname()
         assert [q.strip() for q in worker["queues"].split(",")] == list(QUEUES)
-        assert worker["rss_bytes"].endswith("MB") and float(worker["rss_bytes"].split()[0].replace(",", "")) > 5
+        assert (
+            worker["rss_bytes"].endswith("MB") and float(worker["rss_bytes"].split()[0].replace(",", "")) > 5
+        )
         assert worker["current_job"] == "idle"
     assert panel.view.isVisibleTo(panel) and not panel.empty.isVisibleTo(panel)
     qtbot.waitUntil(lambda: queue_cells(panel) == dict.fromkeys(QUEUES, "0"), timeout=10_000)
@@ -196,7 +211,12 @@ def test_workers_panel_shows_the_pool_and_stops_and_starts_it(
 
 
 def test_progress_reaches_the_dock_quickly_and_the_gui_never_stalls(
-    qtbot: Any, make_context: Any, settings: Settings, ui_engine: Engine, task_config: TaskConfig, tmp_path: Path
+    qtbot: Any,
+    make_context: Any,
+    settings: Settings,
+    ui_engine: Engine,
+    task_config: TaskConfig,
+    tmp_path: Path,
 ) -> None:
     """Issue 6 "Responsiveness", at a size for the test suite (bench/gui_responsiveness.py: 1M rows)."""
     from contact360_desktop.ui.main_window import MainWindow
@@ -208,17 +228,20 @@ def test_progress_reaches_the_dock_quickly_and_the_gui_never_stalls(
     qtbot.addWidget(window)
     window.show()
     dock = window.jobs_dock
-    qtbot.waitUntil(lambda: dock.model.rowCount() == 0 and context.listener.state == "connected", timeout=10_000)
+    qtbot.waitUntil(
+        lambda: dock.model.rowCount() == 0 and context.listener.state == "connected", timeout=10_000
+    )
     path = contacts_csv(tmp_path / "responsive.csv", rows)
 
     probe = EventLoopProbe(10)
     commits = CommitProbe(libpq_dsn(ui_engine.url.render_as_string(hide_password=False)))
     commits.start()
     try:
-        probe.start()
+        # Queued by the test itself (blocking DB work on this thread): the probe starts after that.
         job_id = queue_import(settings, ui_engine, path)
         commits.job_id = job_id
         watch = DockWatch(dock.model, job_id)
+        probe.start()
         qtbot.waitUntil(lambda: (dock_job(dock, job_id) or {}).get("status") == "completed", timeout=120_000)
         probe.stop()
     finally:

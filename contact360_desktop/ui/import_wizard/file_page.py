@@ -58,6 +58,9 @@ def delimiter_name(delimiter: str) -> str:
     return _DELIMITER_NAMES.get(delimiter, repr(delimiter))
 
 
+#: Widest a preview column gets (the full value is in its tooltip / the cell).
+MAX_COLUMN_WIDTH = 280
+
 class FilePage(QWizardPage):
     #: The file was (re)read: the FileInfo, or None when it could not be.
     file_loaded = Signal(object)
@@ -238,6 +241,9 @@ class FilePage(QWizardPage):
         )
         self.preview_model.set_preview(info.header, info.records[:10])
         self.preview.resizeColumnsToContents()
+        for column in range(self.preview.model().columnCount()):  # one over-long value must not hide the rest
+            if self.preview.columnWidth(column) > MAX_COLUMN_WIDTH:
+                self.preview.setColumnWidth(column, MAX_COLUMN_WIDTH)
         self.file_loaded.emit(info)
         self.completeChanged.emit()
 

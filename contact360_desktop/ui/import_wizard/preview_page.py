@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from contact360_desktop.ui.import_wizard.wizard import ImportWizard
 
 
+#: Widest a preview column gets (the full value is in its tooltip / the cell).
+MAX_COLUMN_WIDTH = 280
+
 class PreviewPage(QWizardPage):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -63,6 +66,9 @@ class PreviewPage(QWizardPage):
         )
         self.model.set_preview(info.header, info.records)
         self.table.resizeColumnsToContents()
+        for column in range(self.table.model().columnCount()):  # one over-long value must not hide the rest
+            if self.table.columnWidth(column) > MAX_COLUMN_WIDTH:
+                self.table.setColumnWidth(column, MAX_COLUMN_WIDTH)
         for column in range(self.model.columnCount()):
             if self.table.columnWidth(column) > 260:
                 self.table.setColumnWidth(column, 260)

@@ -119,7 +119,7 @@ class WorkersPanel(QDockWidget):
             self.queues.setItem(row, 1, item)
         row_height = self.queues.verticalHeader().defaultSectionSize()
         self.queues.setFixedHeight(
-            self.queues.horizontalHeader().sizeHint().height() + row_height * len(QUEUES) + 4
+            self.queues.horizontalHeader().sizeHint().height() + row_height * len(QUEUES) + 2 * self.queues.frameWidth() + 2
         )
         self.queue_note = QLabel(self)
         self.queue_note.setObjectName("queueNote")

@@ -29,9 +29,7 @@ branch_labels = None
 # After 0002 (email COLLATE "C"), so lower(email) here has the collation the queries see.
 depends_on = "0002"
 
-SEARCH_EXPR = (
-    "lower(email) || E'\\n' || lower(coalesce(first_name, '') || ' ' || coalesce(last_name, ''))"
-)
+SEARCH_EXPR = "lower(email) || E'\\n' || lower(coalesce(first_name, '') || ' ' || coalesce(last_name, ''))"
 
 
 def upgrade() -> None:

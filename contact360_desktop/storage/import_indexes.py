@@ -1,0 +1,124 @@
+"""Deferred secondary indexes for bulk imports into a small contacts table.
+
+Maintaining every secondary index of ``contacts`` row by row (name, company, created,
+the trigram search GIN) cost more than the rest of the insert once the table outgrew
+shared_buffers: each index takes a random page per row. For an import that will at
+least double the table, building those indexes once at the end (a sort and a
+sequential write) is several times cheaper — PostgreSQL's own advice for populating
+a database. The unique email index and the primary key stay: the upsert needs them.
+
+Safety: the definitions are saved on the job row in the same transaction that drops
+the indexes, and :func:`restore_deferred_indexes` recreates whatever any job left
+deferred. Bulk imports hold a shared advisory lock while they run; restoring takes it
+exclusively, so indexes are rebuilt only when no bulk import is still loading.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+
+log = logging.getLogger(__name__)
+
+#: Advisory lock key: shared while a bulk import loads, exclusive while restoring.
+BULK_LOCK_KEY = 360_002
+#: Imports smaller than this maintain the indexes as they go.
+BULK_MIN_ROWS = 50_000
+
+
+def should_defer(conn: Connection, expected_rows: int | None) -> bool:
+    """True for a big import into a table less than half its size (a first load, mostly).
+
+    A re-import or an update of the table's own contacts stays incremental: its rows
+    are updates, and rebuilding every index for them would cost more than it saves.
+    """
+    if not expected_rows or expected_rows < BULK_MIN_ROWS:
+        return False
+    limit = expected_rows // 2
+    existing = conn.execute(
+        text("SELECT count(*) FROM (SELECT 1 FROM contacts LIMIT :n) AS c"), {"n": limit}
+    ).scalar_one()
+    return int(existing) < limit
+
+
+def _secondary_indexes(conn: Connection) -> dict[str, str]:
+    rows = conn.execute(
+        text(
+            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+            "WHERE x.indrelid = 'contacts'::regclass AND NOT x.indisunique AND NOT x.indisprimary "
+            "ORDER BY i.relname"
+        )
+    ).all()
+    return {str(name): str(ddl) for name, ddl in rows}
+
+
+def hold_bulk_lock(conn: Connection) -> None:
+    """Mark this session as bulk loading (until unlocked or disconnected)."""
+    conn.execute(text("SELECT pg_advisory_lock_shared(:k)"), {"k": BULK_LOCK_KEY})
+
+
+def release_bulk_lock(conn: Connection) -> None:
+    conn.execute(text("SELECT pg_advisory_unlock_shared(:k)"), {"k": BULK_LOCK_KEY})
+
+
+def defer_indexes(engine: Engine, job_id: uuid.UUID) -> list[str]:
+    """Drop the secondary indexes, remembering them on the job row (one transaction)."""
+    with engine.begin() as conn:
+        definitions = _secondary_indexes(conn)
+        if not definitions:
+            return []
+        conn.execute(
+            text(
+                "UPDATE contact_import_jobs SET options = options || "
+                "jsonb_build_object('deferred_indexes', CAST(:d AS jsonb)) WHERE id = :id"
+            ),
+            {"d": json.dumps(definitions), "id": job_id},
+        )
+        for name in definitions:
+            conn.execute(text(f'DROP INDEX IF EXISTS "{name}"'))
+    log.info("bulk import %s: deferred indexes %s", job_id, ", ".join(definitions))
+    return list(definitions)
+
+
+def restore_deferred_indexes(engine: Engine) -> list[str]:
+    """Recreate every index a job deferred, unless a bulk import is still loading.
+
+    Idempotent; safe to call from any process at any time. Returns the names built.
+    """
+    built: list[str] = []
+    with engine.connect() as conn:
+        if not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": BULK_LOCK_KEY}).scalar():
+            conn.rollback()
+            return built
+        try:
+            conn.commit()
+            jobs = conn.execute(
+                text(
+                    "SELECT id, options->'deferred_indexes' FROM contact_import_jobs WHERE options ? 'deferred_indexes'"
+                )
+            ).all()
+            conn.commit()
+            for job_id, definitions in jobs:
+                with conn.begin():
+                    conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+                    existing = set(_secondary_indexes(conn))
+                    for name, ddl in (definitions or {}).items():
+                        if name not in existing:
+                            conn.execute(text(ddl))
+                            built.append(name)
+                    conn.execute(
+                        text(
+                            "UPDATE contact_import_jobs SET options = options - 'deferred_indexes' WHERE id = :id"
+                        ),
+                        {"id": job_id},
+                    )
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": BULK_LOCK_KEY})
+            conn.commit()
+    if built:
+        log.info("rebuilt deferred indexes %s", ", ".join(built))
+    return built

@@ -1,0 +1,73 @@
+"""The contacts search: what it matches, and that the planner serves it from ix_contacts_search."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from contact360_desktop.services import browse
+
+
+def _seed(session: Session) -> None:
+    session.execute(
+        text(
+            "INSERT INTO companies (id, name, domain) VALUES "
+            "('00000000-0000-4000-8000-000000000001', 'Globex Corporation', 'globex.example'), "
+            "('00000000-0000-4000-8000-000000000002', 'Initech', 'initech.example')"
+        )
+    )
+    session.execute(
+        text(
+            "INSERT INTO contacts (email, first_name, last_name, company_id) VALUES "
+            "('anna.mueller@example.com', 'Anna', 'MÜLLER', '00000000-0000-4000-8000-000000000002'), "
+            "('bob@globex.example', 'Bob', NULL, '00000000-0000-4000-8000-000000000001'), "
+            "('carol@example.org', NULL, 'Smith', NULL), "
+            "('dave_100%@example.net', 'Dave', 'Jones', NULL)"
+        )
+    )
+
+
+def _emails(session: Session, search: str) -> list[str]:
+    page = browse.fetch_page(session.connection(), browse.BrowseQuery("contacts", search, sort="email"))
+    return [row["email"] for row in page.rows]
+
+
+def test_search_matches_email_full_name_and_company(db_session: Session) -> None:
+    _seed(db_session)
+    assert _emails(db_session, "MUELLER@") == ["anna.mueller@example.com"]
+    assert _emails(db_session, "anna müller") == ["anna.mueller@example.com"]  # full name, any case
+    assert _emails(db_session, "  smith ") == ["carol@example.org"]  # a missing first name
+    assert _emails(db_session, "globex corp") == ["bob@globex.example"]  # the company's name
+    assert _emails(db_session, "initech") == ["anna.mueller@example.com"]
+    assert _emails(db_session, "100%") == ["dave_100%@example.net"]  # LIKE wildcards are literal
+    assert _emails(db_session, "m_l") == []  # "_" is no wildcard (it would match "mpl" in example)
+    # The email and the name are separate: no match across their boundary.
+    assert _emails(db_session, "example.com anna") == []
+    count = browse.count_rows(db_session.connection(), "contacts", {"search": "example"})
+    assert (count.value, count.exact) == (4, True)
+
+
+def _plan(session: Session, search: str) -> str:
+    where, params = browse.filter_clause("contacts", {"search": search})
+    conn = session.connection()
+    conn.execute(text("SET LOCAL enable_seqscan = off"))  # a tiny table would be scanned otherwise
+    plan: Any = conn.execute(
+        text(f"EXPLAIN (FORMAT JSON) SELECT c.id FROM contacts c WHERE {where}"), params
+    ).scalar_one()
+    return plan if isinstance(plan, str) else json.dumps(plan)
+
+
+def test_search_uses_the_trigram_index(db_session: Session) -> None:
+    """browse's expression must be EXACTLY the indexed one, or every search scans the table."""
+    _seed(db_session)
+    indexdef = db_session.execute(
+        text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_contacts_search'")
+    ).scalar_one()
+    assert "gin_trgm_ops" in indexdef
+    plan = _plan(db_session, "mueller")
+    assert "ix_contacts_search" in plan, plan
+    # Company names go through the companies that match and the company_id index.
+    assert "ix_contacts_company_id" in plan, plan
