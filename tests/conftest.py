@@ -12,6 +12,8 @@ turns that skip into a failure.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,7 +54,7 @@ def service_unavailable(what: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def pg_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pg_server_url() -> Iterator[str]:
     """An admin URL of a PostgreSQL server: the configured one or a session-wide embedded one."""
     configured = os.environ.get("CONTACT360_TEST_DATABASE_URL")
     if configured:
@@ -68,9 +70,12 @@ def pg_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     from contact360_desktop.storage.embedded import EmbeddedServer
 
-    server = EmbeddedServer(tmp_path_factory.mktemp("embedded-pg"))
+    # Outside pytest's 0700 tmp dir: as root the server runs as another user.
+    data_dir = Path(tempfile.mkdtemp(prefix="c360-test-pg-"))
+    server = EmbeddedServer(data_dir)
     yield server.start()
     server.release()
+    shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -75,14 +77,18 @@ def wait_until_gone(pid: int, timeout: float = 30) -> bool:
 
 
 @pytest.fixture()
-def data_dir(tmp_path: Path) -> Iterator[Path]:
-    yield tmp_path
-    pid_file = tmp_path / "pgdata" / "postmaster.pid"
+def data_dir() -> Iterator[Path]:
+    # Not under pytest's tmp dir: pytest keeps that 0700, and as root the server runs as
+    # another user who must reach the data dir.
+    path = Path(tempfile.mkdtemp(prefix="c360-embedded-test-"))
+    yield path
+    pid_file = path / "pgdata" / "postmaster.pid"
     if pid_file.exists():  # never leave a server behind a failed test
         pid = int(pid_file.read_text().splitlines()[0])
         if psutil.pid_exists(pid):
             os.kill(pid, signal.SIGTERM)
             wait_until_gone(pid)
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def test_one_server_shared_by_processes_and_stopped_by_the_last(data_dir: Path) -> None:
@@ -122,12 +128,12 @@ def test_a_crashed_client_does_not_keep_the_server_alive(data_dir: Path) -> None
     assert wait_until_gone(crashed.server_pid), "a dead process's handle kept the server running"
 
 
-def test_unusable_data_dir_gives_a_clear_error(tmp_path: Path) -> None:
-    pgdata = tmp_path / "pgdata"
+def test_unusable_data_dir_gives_a_clear_error(data_dir: Path) -> None:
+    pgdata = data_dir / "pgdata"
     pgdata.mkdir()
     (pgdata / "PG_VERSION").write_text("9\n")  # a data dir from an incompatible server version
     with pytest.raises(Exception, match="did not start|CONTACT360_DATABASE_URL"):
-        EmbeddedServer(tmp_path).start()
+        EmbeddedServer(data_dir).start()
 
 
 def test_start_in_process_and_release(data_dir: Path) -> None:

@@ -43,6 +43,9 @@ def fast_config(namespace: str, **overrides: Any) -> TaskConfig:
         enqueue_attempts=1,
         extra_modules=("tests.tasks.sim_tasks",),
         import_task="tests.tasks.sim_tasks.sim_import",
+        # drain() runs workers inside the pytest process, whose RSS (Qt, moto, ...) says
+        # nothing about a worker's; tests of memory recycling set their own limit.
+        max_rss_mb=64 * 1024,
     )
     values.update(overrides)
     return TaskConfig(**values)
