@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from contact360_desktop.services.runtime import open_runtime
-from contact360_desktop.storage import migrate
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("db", help="database schema commands")
@@ -16,6 +13,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _upgrade(args: argparse.Namespace) -> int:
+    # Imported here: every command (the GUI too) loads this module, and Alembic is slow to import.
+    from contact360_desktop.services.runtime import open_runtime
+    from contact360_desktop.storage import migrate
+
     runtime = open_runtime(upgrade=False)
     before, after = migrate.upgrade(runtime.engine)
     if before == after:
@@ -26,6 +27,9 @@ def _upgrade(args: argparse.Namespace) -> int:
 
 
 def _current(args: argparse.Namespace) -> int:
+    from contact360_desktop.services.runtime import open_runtime
+    from contact360_desktop.storage import migrate
+
     runtime = open_runtime(upgrade=False)
     print(migrate.current_revision(runtime.engine) or "empty")
     return 0

@@ -1,7 +1,7 @@
 """task layer: Huey broker tables on PostgreSQL, job redelivery counter
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 
 The embedded deployment uses PostgreSQL as the Huey broker. The tables are the
 ones huey.storage.PostgresStorage creates (same names, columns and indexes, so
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

@@ -18,16 +18,16 @@ a small table, then ix_contacts_company_id), so the import pays for one extra in
 on contacts and none on companies.
 
 Revision ID: 0005
-Revises: 0001 (after 0002)
+Revises: 0003
 """
 
 from alembic import op
 
 revision = "0005"
-down_revision = "0001"
+down_revision = "0003"
 branch_labels = None
 # After 0002 (email COLLATE "C"), so lower(email) here has the collation the queries see.
-depends_on = "0002"
+depends_on = None
 
 SEARCH_EXPR = "lower(email) || E'\\n' || lower(coalesce(first_name, '') || ' ' || coalesce(last_name, ''))"
 
