@@ -23,6 +23,8 @@ from typing import Any
 
 from psycopg import sql
 
+from contact360_desktop.services.browse import CONTACT_SEARCH_EXPR
+
 from contact360_desktop.core.export_format import (
     FORMULA_TRIGGERS,
     PHONE,
@@ -127,12 +129,14 @@ class Selection:
         table = sql.SQL("c" if contacts else "co")
         lit = sql.Literal(value)
         if name == "search":
-            pattern = sql.Literal("%" + _escape_like(str(value)) + "%")
             if contacts:
+                # The same expression as the GUI's search, so the trigram index serves both.
+                lowered = sql.Literal("%" + _escape_like(str(value).strip().lower()) + "%")
                 return sql.SQL(
-                    "(c.email ILIKE {p} OR c.first_name ILIKE {p} OR c.last_name ILIKE {p} "
-                    "OR concat_ws(' ', c.first_name, c.last_name) ILIKE {p} OR co.name ILIKE {p})"
-                ).format(p=pattern)
+                    "((" + CONTACT_SEARCH_EXPR + ") LIKE {p} OR c.company_id = ANY (ARRAY("
+                    "SELECT s.id FROM companies s WHERE lower(s.name) LIKE {p})))"
+                ).format(p=lowered)
+            pattern = sql.Literal("%" + _escape_like(str(value)) + "%")
             return sql.SQL("(co.name ILIKE {p} OR co.domain ILIKE {p})").format(p=pattern)
         if name == "company":
             company_id = _as_uuid(value)
