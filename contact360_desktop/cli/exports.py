@@ -177,7 +177,12 @@ def _queue_and_maybe_wait(runtime: Any, export_id: uuid.UUID, *, wait: bool, qui
     from contact360_desktop.tasks.dispatch import enqueue_export
 
     enqueue_export(runtime.settings, export_id)
-    return _wait(runtime, export_id, quiet) if wait else None
+    if not wait:
+        return None
+    from contact360_desktop.cli._local_worker import worker_while_waiting
+
+    with worker_while_waiting(runtime, "exports", quiet=quiet):
+        return _wait(runtime, export_id, quiet)
 
 
 def _wait(runtime: Any, export_id: uuid.UUID, quiet: bool) -> str:

@@ -106,9 +106,12 @@ def start_job(runtime: Any, job_id: uuid.UUID, *, wait: bool) -> str | None:
     enqueue = queue_function()
     if enqueue is not None:
         enqueue(runtime.settings, job_id)
-        if wait:
-            _hint_when_no_worker(runtime)
-        return _wait(runtime, job_id, None) if wait else None
+        if not wait:
+            return None
+        from contact360_desktop.cli._local_worker import worker_while_waiting
+
+        with worker_while_waiting(runtime, "imports"):
+            return _wait(runtime, job_id, None)
     if not wait:
         print("contact360: no task queue; the job stays pending (use --wait to run it now)", file=sys.stderr)
         return None
@@ -128,23 +131,6 @@ def start_job(runtime: Any, job_id: uuid.UUID, *, wait: bool) -> str | None:
     if failure:
         raise failure[0]
     return status
-
-
-def _hint_when_no_worker(runtime: Any) -> None:
-    try:
-        from contact360_desktop.storage.db import session_scope
-        from contact360_desktop.tasks.monitor import list_workers
-
-        with session_scope(runtime.engine) as session:
-            if list_workers(session):
-                return
-    except Exception:  # only a hint
-        return
-    print(
-        "contact360: no worker is running; the job waits in the queue until one starts "
-        "(`contact360 worker`, or open the app)",
-        file=sys.stderr,
-    )
 
 
 def _wait(runtime: Any, job_id: uuid.UUID, worker: threading.Thread | None) -> str:
