@@ -23,8 +23,6 @@ from typing import Any
 
 from psycopg import sql
 
-from contact360_desktop.services.browse import CONTACT_SEARCH_EXPR
-
 from contact360_desktop.core.export_format import (
     FORMULA_TRIGGERS,
     PHONE,
@@ -32,6 +30,7 @@ from contact360_desktop.core.export_format import (
     ColumnSpec,
     FormatOptions,
 )
+from contact360_desktop.services.browse import CONTACT_SEARCH_EXPR
 
 #: Filter keys a selection may use (the GUI and CLI build these dicts).
 FILTER_KEYS = ("search", "company", "country", "created_from", "created_to", "import_job")

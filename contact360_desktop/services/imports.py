@@ -184,7 +184,6 @@ def _start(engine: Engine, job_id: uuid.UUID) -> ImportJob:
         job.status = PROCESSING
         job.started_at = job.started_at or _now()
         job.heartbeat_at = _now()
-        job.attempts = (job.attempts or 0) + 1
         if job.total_rows is None:
             job.total_rows = estimate_rows(Path(job.file_path), job.file_size)
         notify_job(session, "import", job_id, PROCESSING)
