@@ -1,7 +1,7 @@
 """Read-only queries behind the desktop app's tables: keyset pages, counts, filters, job rows.
 
 Qt-free. Every function takes a SQLAlchemy ``Connection`` from its caller and
-never commits (the few writes, like ``request_cancel``, run in the caller's
+never commits (the one write, ``reset_for_retry``, runs in the caller's
 transaction).
 
 Paging is keyset paging: a page is "the next N rows after this key" in the
@@ -13,7 +13,6 @@ expressions ending in the primary key, so the order is total).
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 import uuid
 from collections.abc import Mapping, Sequence
@@ -314,22 +313,6 @@ def last_import_job(conn: Connection, user: str) -> uuid.UUID | None:
     ).scalar()
 
 
-def request_cancel(conn: Connection, kind: JobKind, job_id: uuid.UUID | str) -> bool:
-    """Flag a pending/processing job for cancellation (the worker stops at its next batch)."""
-    table = "contact_import_jobs" if kind == "import" else "exports"
-    status = conn.execute(
-        text(
-            f"UPDATE {table} SET cancel_requested = true WHERE id = :id "
-            "AND status IN ('pending', 'processing') RETURNING status"
-        ),
-        {"id": str(job_id)},
-    ).scalar()
-    if status is None:
-        return False
-    notify_job(conn, kind, job_id, status)
-    return True
-
-
 def reset_for_retry(conn: Connection, kind: JobKind, job_id: uuid.UUID | str) -> bool:
     """Put a failed or cancelled job back to pending (an import resumes after its checkpoint)."""
     table = "contact_import_jobs" if kind == "import" else "exports"
@@ -344,20 +327,3 @@ def reset_for_retry(conn: Connection, kind: JobKind, job_id: uuid.UUID | str) ->
         return False
     notify_job(conn, kind, job_id, "pending")
     return True
-
-
-def list_worker_processes(conn: Connection, max_age_s: int = 120) -> list[dict[str, Any]]:
-    """Workers with a recent heartbeat (when the task layer's monitor is not available)."""
-    rows = conn.execute(
-        text(
-            "SELECT id, host, pid, queues, current_task, current_job, rss_bytes, tasks_done, started_at, "
-            "heartbeat_at FROM worker_processes WHERE heartbeat_at > now() - make_interval(secs => :age) "
-            "ORDER BY host, pid"
-        ),
-        {"age": max_age_s},
-    ).mappings()
-    return [dict(r) for r in rows]
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)

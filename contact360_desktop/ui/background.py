@@ -90,6 +90,12 @@ class BackgroundTask(QRunnable):
 _live: set[BackgroundTask] = set()
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (of the driver's error for a database error)."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else exc.__class__.__name__
+
+
 def live_task_count() -> int:
     """How many background tasks have not reported yet (tests check this drains)."""
     return len(_live)

@@ -42,7 +42,13 @@ from sqlalchemy.orm import Session
 from contact360_desktop.core.export_format import default_file_name
 from contact360_desktop.core.fields import COMPLETED, FINISHED_STATUSES
 from contact360_desktop.ui.export_columns import ExportColumnList
-from contact360_desktop.ui.import_wizard.support import folder_of, format_size, readable_error, start_task
+from contact360_desktop.ui.import_wizard.support import (
+    create_and_queue,
+    folder_of,
+    format_size,
+    readable_error,
+    start_task,
+)
 
 __all__ = ["ExportDialog"]
 
@@ -103,24 +109,6 @@ def count_selection(engine: Any, kind: str, selection: Mapping[str, Any]) -> tup
     if ids is not None:  # both: at most the ids
         return min(count, len(set(map(str, ids)))), False
     return count, True
-
-
-def create_and_queue(engine: Any, settings: Any, request: Any) -> tuple[str, str | None]:
-    from contact360_desktop.services.exports import create_export
-    from contact360_desktop.storage.db import session_scope
-
-    with session_scope(engine) as session:
-        export = create_export(session, request)
-        session.flush()
-        export_id = str(export.id)
-    try:
-        from contact360_desktop.tasks.dispatch import enqueue_export
-    except ImportError:
-        return export_id, (
-            "The export was created, but the task layer is not installed, so no worker will run it."
-        )
-    enqueue_export(settings, export_id)
-    return export_id, None
 
 
 def load_export(engine: Any, export_id: str) -> dict[str, Any]:
@@ -479,6 +467,7 @@ class ExportDialog(QDialog):
             create_and_queue,
             self._context.engine,
             self.s3_settings(),
+            "export",
             request,
             on_done=self._started,
             on_error=self._failed_to_start,

@@ -16,10 +16,14 @@ from contact360_desktop.ui.import_wizard.options_page import MODES
 from contact360_desktop.ui.import_wizard.state import (
     SAMPLE_ROWS,
     build_request,
-    create_and_queue,
     load_job_progress,
 )
-from contact360_desktop.ui.import_wizard.support import format_size, readable_error, start_task
+from contact360_desktop.ui.import_wizard.support import (
+    create_and_queue,
+    format_size,
+    readable_error,
+    start_task,
+)
 
 if TYPE_CHECKING:
     from contact360_desktop.ui.import_wizard.wizard import ImportWizard
@@ -146,6 +150,7 @@ class StartPage(QWizardPage):
             create_and_queue,
             wizard.context.engine,
             wizard.context.settings,
+            "import",
             request,
             on_done=self._started,
             on_error=self._start_failed,

@@ -11,6 +11,7 @@ import dataclasses
 import os
 import time
 from collections.abc import Generator
+from pathlib import Path
 from typing import Any
 
 from contact360_desktop.core.fields import ERROR, MODE_UPSERT
@@ -79,13 +80,6 @@ class ValidationProgress:
     whole_file: bool = False
 
 
-def _estimate_lines(path: str, size: int) -> int:
-    with open(path, "rb") as fh:
-        sample = fh.read(256 * 1024)
-    lines = max(sample.count(b"\n"), sample.count(b"\r"), 1)
-    return max(int(size / max(len(sample), 1) * lines), 1)
-
-
 def validate_rows(
     path: str,
     encoding: str,
@@ -97,9 +91,12 @@ def validate_rows(
     """Run the core rules on the first ``limit`` rows (or all): yields snapshots, returns the last."""
     from contact360_desktop.core.reader import open_csv
     from contact360_desktop.core.validation import RowValidator
+    from contact360_desktop.services.imports import estimate_rows
 
-    size = os.path.getsize(path)
-    total_lines = _estimate_lines(path, size) if limit is None else None
+    total_lines = None
+    if limit is None:  # the data rows the import service would estimate, plus the header line
+        rows = estimate_rows(Path(path), os.path.getsize(path))
+        total_lines = rows + 1 if rows is not None else None
     state = ValidationProgress(whole_file=limit is None)
     kept = 0
     last = time.monotonic()
@@ -170,44 +167,11 @@ def build_request(
     )
 
 
-def create_and_queue(engine: Any, settings: Any, request: Any) -> tuple[str, str | None]:
-    """Create the job (committed) and queue it; returns (job id, a message when it was not queued)."""
-    from contact360_desktop.services.imports import create_import_job
-    from contact360_desktop.storage.db import session_scope
-
-    with session_scope(engine) as session:
-        job = create_import_job(session, request)
-        session.flush()
-        job_id = str(job.id)
-    try:
-        from contact360_desktop.tasks.dispatch import enqueue_import
-    except ImportError:
-        return job_id, (
-            "The import job was created, but the task layer is not installed, so no worker will pick it up. "
-            "Run it with `contact360 import --wait` or install the worker package."
-        )
-    enqueue_import(settings, job_id)
-    return job_id, None
-
-
 def load_job_progress(engine: Any, job_id: str) -> dict[str, Any]:
-    import uuid
-
+    """The job's status and counters (``services.imports.job_summary``)."""
     from sqlalchemy.orm import Session
 
-    from contact360_desktop.storage.models import ImportJob
+    from contact360_desktop.services.imports import get_job, job_summary
 
     with Session(engine) as session:
-        job = session.get(ImportJob, uuid.UUID(job_id))
-        if job is None:
-            raise LookupError(f"Import job {job_id} does not exist.")
-        return {
-            "status": job.status,
-            "total_rows": job.total_rows,
-            "processed_rows": job.processed_rows,
-            "inserted": job.inserted,
-            "updated": job.updated,
-            "rejected": job.rejected,
-            "warnings": job.warnings,
-            "message": job.message,
-        }
+        return job_summary(get_job(session, job_id))

@@ -4,6 +4,7 @@
 * :func:`start_task` runs a blocking call through the AppContext (off the GUI thread) and drops
   the result when the widget that asked for it is gone.
 * :func:`start_generator` does the same for a generator with progress and cancel.
+* :func:`create_and_queue` (blocking) creates an import job or an export and queues it.
 """
 
 from __future__ import annotations
@@ -11,14 +12,22 @@ from __future__ import annotations
 import errno
 import os
 from collections.abc import Callable, Generator
-from typing import Any
+from typing import Any, Literal
 
 from PySide6.QtWidgets import QWidget
 from shiboken6 import isValid
 
 from contact360_desktop.ui.background import BackgroundTask, run_generator_in_background, run_in_background
 
-__all__ = ["format_count", "format_size", "readable_error", "start_generator", "start_task"]
+__all__ = ["create_and_queue", "format_count", "format_size", "readable_error", "start_generator", "start_task"]
+
+_NOT_QUEUED = {
+    "import": (
+        "The import job was created, but the task layer is not installed, so no worker will pick it up. "
+        "Run it with `contact360 import --wait` or install the worker package."
+    ),
+    "export": "The export was created, but the task layer is not installed, so no worker will run it.",
+}
 
 
 def readable_error(exc: BaseException) -> str:
@@ -124,3 +133,23 @@ def start_generator(
 
 def folder_of(path: str) -> str:
     return os.path.dirname(os.path.abspath(path)) if path else ""
+
+
+def create_and_queue(
+    engine: Any, settings: Any, kind: Literal["import", "export"], request: Any
+) -> tuple[str, str | None]:
+    """Create the import job / export row (committed) for ``request`` and queue it (blocking: run it
+    in the background); returns (its id, a message when it was not queued)."""
+    from contact360_desktop.services.exports import create_export
+    from contact360_desktop.services.imports import create_import_job
+    from contact360_desktop.storage.db import session_scope
+
+    create: Callable[[Any, Any], Any] = create_import_job if kind == "import" else create_export
+    with session_scope(engine) as session:
+        job_id = str(create(session, request).id)  # the service flushes: the id is set
+    try:
+        from contact360_desktop.tasks.dispatch import enqueue_export, enqueue_import
+    except ImportError:
+        return job_id, _NOT_QUEUED[kind]
+    (enqueue_import if kind == "import" else enqueue_export)(settings, job_id)
+    return job_id, None

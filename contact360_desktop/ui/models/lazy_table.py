@@ -23,6 +23,7 @@ from PySide6.QtCore import (
 )
 
 from contact360_desktop.services import browse
+from contact360_desktop.ui.background import first_line
 from contact360_desktop.ui.context import AppContext
 
 log = logging.getLogger(__name__)
@@ -166,7 +167,7 @@ class LazyTableModel(QAbstractTableModel):
         if generation != self._generation:
             return
         self._fetching = False
-        self.last_error = _readable(exc)
+        self.last_error = first_line(exc)
         log.warning("loading %s failed: %s", self.kind, exc)
         self.loading_changed.emit(False)
         self.errored.emit(self.last_error)
@@ -244,7 +245,3 @@ class LazyTableModel(QAbstractTableModel):
     def row_id(self, row: int) -> Any:
         return self.rows[row]["id"]
 
-
-def _readable(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0] if text else exc.__class__.__name__

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from contact360_desktop.ui.background import first_line
 from contact360_desktop.ui.context import AppContext
 from contact360_desktop.ui.models.jobs_model import ACTIVE, COLUMN_INDEX, FINISHED, JobsModel
 from contact360_desktop.ui.views import job_actions, launch
@@ -194,7 +195,7 @@ class JobsDock(QDockWidget):
 
     def _failed(self, what: str) -> Any:
         def failed(exc: BaseException) -> None:
-            QMessageBox.warning(self, what, job_actions.readable_error(exc))
+            QMessageBox.warning(self, what, first_line(exc))
 
         return failed
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from typing import Any
 
@@ -21,7 +20,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from contact360_desktop.services import browse
 from contact360_desktop.ui.context import (
     POOL_FAILED,
     POOL_RUNNING,
@@ -36,33 +34,22 @@ from contact360_desktop.ui.models.workers_model import WorkersModel
 log = logging.getLogger(__name__)
 
 QUEUES = ("imports", "exports", "default")
-MONITOR_MODULE = "contact360_desktop.tasks.monitor"
 
 
 def read_monitor(context: AppContext) -> dict[str, Any]:
-    """Queue depths and workers (background thread): the task layer's monitor, else the table."""
+    """Queue depths and workers from the task layer's monitor (background thread)."""
+    from contact360_desktop.storage.db import session_scope
+    from contact360_desktop.tasks import monitor  # the task layer loads on first use
+
     assert context.engine is not None
-    try:
-        monitor: Any = importlib.import_module(MONITOR_MODULE)
-    except ImportError:
-        monitor = None
     depths: dict[str, int] | None = None
     depth_error = None
-    if monitor is not None and hasattr(monitor, "queue_depths"):
-        try:
-            depths = dict(monitor.queue_depths(context.settings))
-        except Exception as exc:  # broker unreachable: show why, keep the rest
-            depth_error = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
-    else:
-        depth_error = "the task monitor is not installed"
-    if monitor is not None and hasattr(monitor, "list_workers"):
-        from contact360_desktop.storage.db import session_scope
-
-        with session_scope(context.engine) as session:
-            workers = list(monitor.list_workers(session))
-    else:
-        with context.engine.connect() as conn:
-            workers = browse.list_worker_processes(conn)
+    try:
+        depths = dict(monitor.queue_depths(context.settings))
+    except Exception as exc:  # broker unreachable: show why, keep the rest
+        depth_error = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+    with session_scope(context.engine) as session:
+        workers = list(monitor.list_workers(session))
     return {"depths": depths, "depth_error": depth_error, "workers": workers}
 
 
