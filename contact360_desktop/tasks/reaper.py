@@ -24,6 +24,7 @@ import logging
 from sqlalchemy import Engine, text
 
 from contact360_desktop.core.fields import CANCELLED, FAILED, PENDING, PROCESSING
+from contact360_desktop.storage import import_indexes
 from contact360_desktop.storage.notify import notify_job
 from contact360_desktop.tasks import jobs
 from contact360_desktop.tasks.app import TaskApp
@@ -136,6 +137,9 @@ class Reaper:
                 text("DELETE FROM worker_processes WHERE heartbeat_at < now() - make_interval(secs => :age)"),
                 {"age": max(self.config.stale_after * 4, 60.0)},
             )
+        # A bulk import that died leaves the contacts' secondary indexes dropped: rebuild
+        # them once no bulk import is loading (non-blocking try-lock, idempotent).
+        import_indexes.restore_deferred_indexes(self.engine)
         for huey in self.app.hueys.values():
             try:
                 purge_expired(huey)

@@ -86,3 +86,22 @@ def test_pending_job_whose_message_was_lost_is_sent_again(app: TaskApp, clean_db
     assert job_row(clean_db, lost).task_id == task_id
     drain(app, lambda: all(job_row(clean_db, j).status == "completed" for j in (never_sent, lost, queued)))
     assert job_row(clean_db, fresh).status == "pending"
+
+
+def test_indexes_deferred_by_a_dead_bulk_import_are_rebuilt(app: TaskApp, clean_db: Engine) -> None:
+    from contact360_desktop.storage.import_indexes import defer_indexes
+
+    def secondary_indexes() -> set[str]:
+        with clean_db.connect() as conn:
+            return set(
+                conn.execute(
+                    text("SELECT indexname FROM pg_indexes WHERE tablename = 'contacts' AND indexname LIKE 'ix_%'")
+                ).scalars()
+            )
+
+    before = secondary_indexes()
+    job_id = create_job(clean_db, rows=10, batch=5)
+    assert set(defer_indexes(clean_db, job_id)) == before  # the import died right after this
+    assert secondary_indexes() == set()
+    Reaper(app, clean_db).sweep()
+    assert secondary_indexes() == before

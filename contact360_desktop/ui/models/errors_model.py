@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from contact360_desktop.core.fields import ERROR, WARNING
 from contact360_desktop.services.error_queries import ErrorRow
+from contact360_desktop.ui.models.list_table import ALIGN_NUMBER, Index, ListTableModel
 
 #: The ErrorRow behind a row (any column).
 ErrorRowRole = Qt.ItemDataRole.UserRole + 1
@@ -38,9 +39,6 @@ _TOOLTIPS = {
     "message": "What is wrong",
     "raw": "The row as it was read from the file",
 }
-
-_Index = QModelIndex | QPersistentModelIndex
-
 
 _ROW_PREFIX = re.compile(r"^Row [\d,]+ \(line [\d,]+\):\s*")
 
@@ -64,13 +62,14 @@ def format_raw(raw: dict[str, Any], limit: int = 300, order: list[str] | None = 
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-class ErrorsModel(QAbstractTableModel):
+class ErrorsModel(ListTableModel):
+    COLUMNS = COLUMNS
+
     #: (generation, after-key or None): load the next page and call append_page.
     more_requested = Signal(int, object)
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._rows: list[ErrorRow] = []
         self._has_more = False
         self._loading = False
         self._generation = 0
@@ -79,9 +78,9 @@ class ErrorsModel(QAbstractTableModel):
     def set_column_order(self, order: list[str] | None) -> None:
         """The file's header, to show raw values in column order."""
         self._order = list(order) if order else None
-        if self._rows:
+        if self.rows:
             raw = COLUMNS.index(("raw", "Raw values"))
-            self.dataChanged.emit(self.index(0, raw), self.index(len(self._rows) - 1, raw))
+            self.dataChanged.emit(self.index(0, raw), self.index(len(self.rows) - 1, raw))
 
     @property
     def column_order(self) -> list[str] | None:
@@ -102,12 +101,10 @@ class ErrorsModel(QAbstractTableModel):
 
     def restart(self) -> int:
         """Forget every row (the filter changed); returns the new generation for the first page."""
-        self.beginResetModel()
-        self._rows = []
         self._generation += 1
         self._has_more = False
         self._loading = True
-        self.endResetModel()
+        self.set_rows([])
         return self._generation
 
     def append_page(self, generation: int, rows: list[ErrorRow], has_more: bool) -> bool:
@@ -116,11 +113,7 @@ class ErrorsModel(QAbstractTableModel):
             return False
         self._loading = False
         self._has_more = has_more
-        if rows:
-            first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
-            self._rows.extend(rows)
-            self.endInsertRows()
+        self.append_rows(rows)
         return True
 
     def page_failed(self, generation: int) -> None:
@@ -129,40 +122,33 @@ class ErrorsModel(QAbstractTableModel):
             self._loading = False
             self._has_more = False
 
-    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
         return not parent.isValid() and self._has_more and not self._loading
 
-    def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
         if not self.canFetchMore(parent):
             return
         self._loading = True
-        after = self._rows[-1].key if self._rows else None
+        after = self.rows[-1].key if self.rows else None
         self.more_requested.emit(self._generation, after)
 
     # -- table --------------------------------------------------------------------------------
     def error_at(self, row: int) -> ErrorRow:
-        return self._rows[row]
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
+        return self.rows[row]
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
-            return None
-        key, label = COLUMNS[section]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return label
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return _TOOLTIPS[key]
-        return None
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.ToolTipRole
+            and 0 <= section < len(COLUMNS)
+        ):
+            return _TOOLTIPS[COLUMNS[section][0]]
+        return super().headerData(section, orientation, role)
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self.rows):
             return None
-        err = self._rows[index.row()]
+        err = self.rows[index.row()]
         key = COLUMNS[index.column()][0]
         if role == ErrorRowRole:
             return err
@@ -181,7 +167,7 @@ class ErrorsModel(QAbstractTableModel):
                 return f"{err.message}\n(code: {err.code})"
             return None
         if role == Qt.ItemDataRole.TextAlignmentRole and key in ("row_number", "line_number"):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return ALIGN_NUMBER
         if role == Qt.ItemDataRole.ForegroundRole and key == "severity":
             return QBrush(severity_color(err.severity))
         return None

@@ -12,10 +12,11 @@ import logging
 import time
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 
 from contact360_desktop.services import browse
 from contact360_desktop.ui.context import AppContext
+from contact360_desktop.ui.models.list_table import ALIGN_NUMBER, Index, ListTableModel
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,6 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 )
 COLUMN_INDEX = {key: i for i, (key, _) in enumerate(COLUMNS)}
 _NUMERIC = {"rate", "inserted", "updated", "rejected", "warnings"}
-
-Index = QModelIndex | QPersistentModelIndex
 
 
 def _now() -> dt.datetime:
@@ -79,7 +78,9 @@ def format_duration(seconds: float) -> str:
     return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
 
 
-class JobsModel(QAbstractTableModel):
+class JobsModel(ListTableModel):
+    COLUMNS = COLUMNS
+
     #: A job reached completed/failed/cancelled while we watched it (job dict, previous status).
     job_finished = Signal(object, str)
     #: A job row was inserted or updated from the database (kind, id).
@@ -93,7 +94,6 @@ class JobsModel(QAbstractTableModel):
         super().__init__(parent)
         self.context = context
         self.limit = limit
-        self.jobs: list[dict[str, Any]] = []
         self._row_of: dict[tuple[str, str], int] = {}
         self._dirty: set[tuple[str, str]] = set()
         self._loading_all = False
@@ -138,12 +138,12 @@ class JobsModel(QAbstractTableModel):
 
     def _loaded(self, jobs: list[dict[str, Any]]) -> None:
         self._loading_all = False
-        old = {(j["kind"], str(j["id"])): j["status"] for j in self.jobs}
+        old = {(j["kind"], str(j["id"])): j["status"] for j in self.rows}
         self.beginResetModel()
-        self.jobs = [self._decorate(j) for j in jobs]
+        self.rows = [self._decorate(j) for j in jobs]
         self._reindex()
         self.endResetModel()
-        for job in self.jobs:
+        for job in self.rows:
             before = old.get((job["kind"], str(job["id"])))
             if before in ACTIVE and job["status"] in FINISHED:
                 self.job_finished.emit(job, before)
@@ -180,19 +180,19 @@ class JobsModel(QAbstractTableModel):
             row = self._row_of.get(key)
             if row is None:
                 self.beginInsertRows(QModelIndex(), 0, 0)
-                self.jobs.insert(0, job)
+                self.rows.insert(0, job)
                 self._reindex()
                 self.endInsertRows()
             else:
-                before = self.jobs[row]["status"]
-                self.jobs[row] = job
+                before = self.rows[row]["status"]
+                self.rows[row] = job
                 self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
                 if before in ACTIVE and job["status"] in FINISHED:
                     self.job_finished.emit(job, before)
             self.job_updated.emit(kind, job_id)
 
     def _reindex(self) -> None:
-        self._row_of = {(j["kind"], str(j["id"])): i for i, j in enumerate(self.jobs)}
+        self._row_of = {(j["kind"], str(j["id"])): i for i, j in enumerate(self.rows)}
 
     def _decorate(self, job: dict[str, Any]) -> dict[str, Any]:
         job = dict(job)
@@ -202,7 +202,7 @@ class JobsModel(QAbstractTableModel):
         return job
 
     def _tick_active(self) -> None:
-        for row, job in enumerate(self.jobs):
+        for row, job in enumerate(self.rows):
             if job["status"] == "processing":
                 job["rate"], job["eta"] = rate_and_eta(job)
                 self.dataChanged.emit(
@@ -211,29 +211,16 @@ class JobsModel(QAbstractTableModel):
 
     # --- access -------------------------------------------------------------------------------
     def job_at(self, row: int) -> dict[str, Any] | None:
-        return self.jobs[row] if 0 <= row < len(self.jobs) else None
+        return self.rows[row] if 0 <= row < len(self.rows) else None
 
     def row_of(self, kind: str, job_id: str) -> int | None:
         return self._row_of.get((kind, str(job_id)))
 
     # --- Qt model interface -------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.jobs)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section][1]
-        return None
-
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        job = self.jobs[index.row()]
+        job = self.rows[index.row()]
         key = COLUMNS[index.column()][0]
         if role == JobRole:
             return job
@@ -254,7 +241,7 @@ class JobsModel(QAbstractTableModel):
                 return f"{progress:.1%} — {shown} rows" if progress >= 0 else f"{shown} rows read"
             return self.display(job, key)
         if role == Qt.ItemDataRole.TextAlignmentRole and key in _NUMERIC:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return ALIGN_NUMBER
         return None
 
     @staticmethod

@@ -6,7 +6,9 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
+
+from contact360_desktop.ui.models.list_table import ALIGN_NUMBER, Index, ListTableModel
 
 #: The worker as a dict.
 WorkerRole = Qt.ItemDataRole.UserRole + 1
@@ -21,8 +23,6 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("heartbeat_at", "Last heartbeat"),
 )
 _NUMERIC = {"pid", "rss_bytes", "tasks_done"}
-
-Index = QModelIndex | QPersistentModelIndex
 
 
 def as_dict(worker: Any) -> dict[str, Any]:
@@ -47,33 +47,16 @@ def format_bytes(n: int | None) -> str:
     return f"{n} B"
 
 
-class WorkersModel(QAbstractTableModel):
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.workers: list[dict[str, Any]] = []
+class WorkersModel(ListTableModel):
+    COLUMNS = COLUMNS
 
     def set_workers(self, workers: list[Any]) -> None:
-        self.beginResetModel()
-        self.workers = [as_dict(w) for w in workers]
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.workers)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section][1]
-        return None
+        self.set_rows([as_dict(w) for w in workers])
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        worker = self.workers[index.row()]
+        worker = self.rows[index.row()]
         key = COLUMNS[index.column()][0]
         if role == WorkerRole:
             return worker
@@ -97,5 +80,5 @@ class WorkersModel(QAbstractTableModel):
                 return value.astimezone().strftime("%H:%M:%S")
             return "" if value is None else str(value)
         if role == Qt.ItemDataRole.TextAlignmentRole and key in _NUMERIC:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return ALIGN_NUMBER
         return None
