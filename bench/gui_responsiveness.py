@@ -29,35 +29,18 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import psycopg  # noqa: E402
-from psycopg import sql  # noqa: E402
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.scratch_db import recreate_database  # noqa: E402
 from contact360_desktop.services.imports import ImportRequest, create_import_job  # noqa: E402
 from contact360_desktop.services.runtime import Runtime  # noqa: E402
 from contact360_desktop.settings import Settings  # noqa: E402
-from contact360_desktop.storage import migrate  # noqa: E402
 from contact360_desktop.storage.db import libpq_dsn, make_engine, session_scope  # noqa: E402
-from contact360_desktop.storage.embedded import to_sqlalchemy_url  # noqa: E402
 from contact360_desktop.tasks.dispatch import enqueue_import  # noqa: E402
 from tests.ui.live_support import CommitProbe, DockWatch, EventLoopProbe, live_config  # noqa: E402
 
 DATABASE = "c360_bench_gui"
-
-
-def fresh_database(server_url: str) -> str:
-    url = make_url(to_sqlalchemy_url(server_url))
-    admin = libpq_dsn(url.set(database="postgres").render_as_string(hide_password=False))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
-    target = url.set(database=DATABASE).render_as_string(hide_password=False)
-    engine = make_engine(target)
-    migrate.upgrade(engine)
-    engine.dispose()
-    return target
 
 
 def main() -> int:
@@ -79,7 +62,7 @@ def main() -> int:
 
         print(f"generating {args.rows:,} rows into {path} ...", flush=True)
         generate(path, args.rows)
-    url = fresh_database(server)
+    url = recreate_database(server, DATABASE)
 
     # The worker processes get the config through the environment (as the app's pool passes it on).
     config = live_config(import_batch_rows=args.batch_rows, stale_after=30.0)

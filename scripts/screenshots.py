@@ -30,20 +30,16 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import psycopg  # noqa: E402
-from psycopg import sql  # noqa: E402
 from PySide6.QtCore import QCoreApplication, QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget, QWizard  # noqa: E402
 from sqlalchemy import text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.scratch_db import recreate_database  # noqa: E402
 from contact360_desktop.services.exports import ExportRequest, create_export, run_export  # noqa: E402
 from contact360_desktop.services.imports import ImportRequest, create_import_job, run_import  # noqa: E402
 from contact360_desktop.services.runtime import Runtime  # noqa: E402
 from contact360_desktop.settings import Settings  # noqa: E402
-from contact360_desktop.storage import migrate  # noqa: E402
-from contact360_desktop.storage.db import libpq_dsn, make_engine, session_scope  # noqa: E402
-from contact360_desktop.storage.embedded import to_sqlalchemy_url  # noqa: E402
+from contact360_desktop.storage.db import make_engine, session_scope  # noqa: E402
 
 DATABASE = "c360_screenshots"
 USER = "alex"
@@ -90,19 +86,6 @@ class Shooter:
             flush=True,
         )
         return path
-
-
-def fresh_database(server: str) -> str:
-    url = make_url(to_sqlalchemy_url(server))
-    admin = libpq_dsn(url.set(database="postgres").render_as_string(hide_password=False))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
-    target = url.set(database=DATABASE).render_as_string(hide_password=False)
-    engine = make_engine(target)
-    migrate.upgrade(engine)
-    engine.dispose()
-    return target
 
 
 def sample_data(engine: Any, settings: Settings, folder: Path) -> dict[str, str]:
@@ -168,7 +151,7 @@ def main() -> int:
     apply_theme(app)
 
     print("sample database…", flush=True)
-    url = fresh_database(args.server)
+    url = recreate_database(args.server, DATABASE)
     settings = Settings(database_url=url, user=USER, data_dir=scratch / "data", worker_concurrency=2)
     engine = make_engine(url)
     ids = sample_data(engine, settings, scratch)

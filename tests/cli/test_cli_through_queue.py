@@ -5,25 +5,14 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import pytest
 
+from tests.cli.helpers import run_cli
+
 pytestmark = [pytest.mark.usefixtures("clean_db"), pytest.mark.timeout(240)]
-
-
-def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "contact360_desktop", *args],
-        capture_output=True,
-        text=True,
-        timeout=200,
-        env={**os.environ, **env},
-    )
 
 
 @pytest.fixture()
@@ -48,13 +37,13 @@ def test_import_then_export_round_trip_through_the_queue(cli_env: dict[str, str]
         writer.writerow(["grace@example.com", "Grace", "Hopper", "Navy", "Rear Admiral"])
         writer.writerow(["not-an-email", "Bad", "Row", "", ""])
 
-    imported = run_cli(cli_env, "import", str(source), "--wait", "--json")
+    imported = run_cli("import", str(source), "--wait", "--json", env=cli_env, timeout=200)
     assert imported.returncode == 0, imported.stderr
     job = json.loads(imported.stdout.strip().splitlines()[-1])
     assert (job["status"], job["inserted"], job["rejected"]) == ("completed", 2, 1)
 
     target = tmp_path / "out.csv"
-    exported = run_cli(cli_env, "export", "contacts", "--raw", "--to", str(target), "--wait", "--json")
+    exported = run_cli("export", "contacts", "--raw", "--to", str(target), "--wait", "--json", env=cli_env, timeout=200)
     assert exported.returncode == 0, exported.stderr
     export = json.loads(exported.stdout.strip().splitlines()[-1])
     assert export["status"] == "completed" and export["row_count"] == 2

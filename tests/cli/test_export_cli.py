@@ -6,9 +6,6 @@ import csv
 import gzip
 import io
 import json
-import os
-import subprocess
-import sys
 import threading
 import uuid
 from pathlib import Path
@@ -18,6 +15,7 @@ from sqlalchemy import Engine
 
 from contact360_desktop.cli import main
 from contact360_desktop.core.fields import CONTACT_FIELDS
+from tests.cli.helpers import run_cli
 from tests.export_data import add_company, add_contacts
 
 pytestmark = pytest.mark.usefixtures("clean_db")
@@ -31,16 +29,6 @@ def cli_env(pg_url: str, tmp_path: Path) -> dict[str, str]:
         "CONTACT360_CONFIG": str(tmp_path / "none.toml"),
         "CONTACT360_USER": "tester",
     }
-
-
-def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "contact360_desktop", "export", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, **env},
-    )
 
 
 @pytest.fixture()
@@ -58,7 +46,7 @@ def people(clean_db: Engine) -> list[uuid.UUID]:
 def test_export_to_a_folder_prints_json(
     cli_env: dict[str, str], people: list[uuid.UUID], tmp_path: Path
 ) -> None:
-    result = run_cli(cli_env, "contacts", "--in-process", "--to", str(tmp_path) + "/", "--json")
+    result = run_cli("export", "contacts", "--in-process", "--to", str(tmp_path) + "/", "--json", env=cli_env)
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert set(summary) == {"export_id", "status", "row_count", "path", "size", "sha256", "message"}
@@ -77,7 +65,7 @@ def test_uuids_columns_and_format_options(
     ids.write_text(f"id\n{people[1]}\n\n# a comment\n{people[0]},extra\n")
     out = tmp_path / "out.csv.gz"
     result = run_cli(
-        cli_env,
+        "export",
         "contacts",
         "--in-process",
         "--uuids",
@@ -91,6 +79,7 @@ def test_uuids_columns_and_format_options(
         ";",
         "--to",
         str(out),
+        env=cli_env,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"Exported 2 contacts to {out}"
@@ -102,7 +91,7 @@ def test_uuids_columns_and_format_options(
 def test_search_and_country_filters(cli_env: dict[str, str], people: list[uuid.UUID], tmp_path: Path) -> None:
     out = tmp_path / "f.csv"
     result = run_cli(
-        cli_env, "contacts", "--in-process", "--search", "bob", "--country", "de", "--to", str(out), "--json"
+        "export", "contacts", "--in-process", "--search", "bob", "--country", "de", "--to", str(out), "--json", env=cli_env
     )
     assert json.loads(result.stdout)["row_count"] == 1
     assert "bob@example.com" in out.read_text()
@@ -110,7 +99,7 @@ def test_search_and_country_filters(cli_env: dict[str, str], people: list[uuid.U
 
 def test_companies(cli_env: dict[str, str], people: list[uuid.UUID], tmp_path: Path) -> None:
     out = tmp_path / "co.csv"
-    result = run_cli(cli_env, "companies", "--in-process", "--to", str(out))
+    result = run_cli("export", "companies", "--in-process", "--to", str(out), env=cli_env)
     assert result.returncode == 0, result.stderr
     assert out.read_text().splitlines()[1].startswith('"Acme","acme.com"')
 
@@ -125,7 +114,7 @@ def test_a_failed_export_exits_1_with_the_reason(
         "AWS_ACCESS_KEY_ID": s3_credentials[0],
         "AWS_SECRET_ACCESS_KEY": s3_credentials[1],
     }
-    result = run_cli(env, "contacts", "--in-process", "--to", "s3://no-such-bucket-c360/x.csv", "--json")
+    result = run_cli("export", "contacts", "--in-process", "--to", "s3://no-such-bucket-c360/x.csv", "--json", env=env)
     assert result.returncode == 1
     summary = json.loads(result.stdout)
     assert summary["status"] == "failed"
@@ -143,7 +132,7 @@ def test_a_failed_export_exits_1_with_the_reason(
     ],
 )
 def test_usage_errors_exit_2(cli_env: dict[str, str], args: list[str], message: str) -> None:
-    result = run_cli(cli_env, "contacts", "--in-process", *args)
+    result = run_cli("export", "contacts", "--in-process", *args, env=cli_env)
     assert result.returncode == 2
     assert message in result.stderr
 
@@ -151,7 +140,7 @@ def test_usage_errors_exit_2(cli_env: dict[str, str], args: list[str], message: 
 def test_a_bad_uuid_line_is_named(cli_env: dict[str, str], tmp_path: Path) -> None:
     ids = tmp_path / "ids.txt"
     ids.write_text(f"{uuid.uuid4()}\nnot-an-id\n")
-    result = run_cli(cli_env, "contacts", "--in-process", "--uuids", str(ids))
+    result = run_cli("export", "contacts", "--in-process", "--uuids", str(ids), env=cli_env)
     assert result.returncode == 2
     assert f"{ids}, line 2: not a UUID: 'not-an-id'" in result.stderr
 

@@ -75,6 +75,33 @@ _phone_shapes = st.tuples(
 ).map("".join)
 
 
+_international_shapes = st.tuples(
+    st.sampled_from(sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE) + [0, 9, 28, 80, 999]),
+    st.lists(
+        st.tuples(st.sampled_from(["", " ", "-", "."]), st.text("0123456789", min_size=1, max_size=5)),
+        min_size=1,
+        max_size=5,
+    ),
+).map(lambda t: "+" + str(t[0]) + "".join(sep + digits for sep, digits in t[1]))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    raw=st.one_of(_international_shapes, st.from_regex(r"\A\+[0-9 .-]{1,20}\Z")),
+    region=st.sampled_from(["US", "GB", "DE", "FR", "IT", "BR", "AR", "MX", "IN", "AU"]),
+)
+def test_fast_international_path_agrees_with_phonenumbers(raw: str, region: str) -> None:
+    assert PhoneNormalizer(region)(raw) == library_e164(raw, region)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["+44 20 7946 0958", "+44 020 7946 0958", "+39 06 1234 5678", "+54 9 11 1234 5678", "+52 1 55 1234 5678"],
+)
+def test_international_numbers_of_countries_with_national_prefixes(raw: str) -> None:
+    assert PhoneNormalizer("US")(raw) == library_e164(raw, "US")
+
+
 @settings(max_examples=500, deadline=None)
 @given(raw=_phone_shapes, region=st.sampled_from(["US", "CA", "PR"]))
 def test_fast_phone_path_agrees_with_phonenumbers(raw: str, region: str) -> None:

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from contact360_desktop.ui.import_wizard.preview_model import PreviewModel
-from contact360_desktop.ui.import_wizard.state import FileInfo, load_file_info
+from contact360_desktop.ui.import_wizard.state import FileInfo, file_size, load_file_info
 from contact360_desktop.ui.import_wizard.support import folder_of, format_size, readable_error, start_task
 
 if TYPE_CHECKING:
@@ -252,13 +252,21 @@ class FilePage(QWizardPage):
             return
         self._loading = False
         self.info = None
-        try:
-            self.size_label.setText(format_size(os.path.getsize(self.path())))
-        except OSError:
-            self.size_label.setText("—")
+        self.size_label.setText("—")
+        start_task(  # the size of a file that cannot be read may still be known (stat off the GUI thread)
+            getattr(self.wizard(), "context", None),
+            self,
+            file_size,
+            self.path(),
+            on_done=lambda size: self._size_known(request, size),
+        )
         self.status_label.setText(f"<span style='color:#c62828'>This file cannot be imported: {readable_error(exc)}</span>")
         self.file_loaded.emit(None)
         self.completeChanged.emit()
+
+    def _size_known(self, request: int, size: int | None) -> None:
+        if request == self._request and size is not None:
+            self.size_label.setText(format_size(size))
 
     def _path_edited(self) -> None:
         if not self.isVisible():  # focus lost while the wizard closes

@@ -45,6 +45,14 @@ class ImportOptions:
     phone_region: str = "US"
 
 
+def file_size(path: str) -> int | None:
+    """The file's size in bytes; None when it cannot be read."""
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return None
+
+
 def load_file_info(path: str, encoding: str | None, delimiter: str | None) -> FileInfo:
     """Sniff (unless overridden) and read the header, preamble and first records of a file."""
     from contact360_desktop.core.reader import open_csv
