@@ -330,10 +330,10 @@ def test_screenshots_of_the_main_window(
             {"job": job},
         )
     window = make_window(qtbot, app_context)
-    qtbot.waitUntil(lambda: window.contacts_tab.model.rowCount() == 500, timeout=5000)
-    qtbot.waitUntil(lambda: window.jobs_dock.model.rowCount() == 2, timeout=5000)
-    qtbot.waitUntil(lambda: window.workers_panel.model.rowCount() == 2, timeout=5000)
-    qtbot.waitUntil(lambda: "1,500 contacts" in window.status.count_label.text(), timeout=5000)
+    qtbot.waitUntil(lambda: window.contacts_tab.model.rowCount() == 500, timeout=20000)
+    qtbot.waitUntil(lambda: window.jobs_dock.model.rowCount() == 2, timeout=20000)
+    qtbot.waitUntil(lambda: window.workers_panel.model.rowCount() == 2, timeout=20000)
+    qtbot.waitUntil(lambda: "1,500 contacts" in window.status.count_label.text(), timeout=20000)
     window.jobs_dock.view.selectRow(0)
     assert grab(window, artifacts, "main-window", (1280, 800)).stat().st_size > 10_000
     window.tabs.setCurrentWidget(window.companies_tab)
