@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QElapsedTimer, QTimer
 from sqlalchemy import Engine, text
 
 from contact360_desktop.ui.background import run_generator_in_background, run_in_background
 from contact360_desktop.ui.models.contacts_model import ContactsModel
 from tests.ui.helpers import insert_contacts
+from tests.ui.live_support import EventLoopProbe
 
 
 def test_result_arrives_on_the_gui_thread(qtbot: Any) -> None:
@@ -24,14 +24,14 @@ def test_result_arrives_on_the_gui_thread(qtbot: Any) -> None:
         return a + b
 
     results: list[tuple[int, bool]] = []
-    task = run_in_background(
+    # Wait on the outcome, not on the signal: a fast task may finish before waitSignal connects.
+    run_in_background(
         work,
         2,
         3,
         on_done=lambda r: results.append((r, threading.current_thread() is threading.main_thread())),
     )
-    with qtbot.waitSignal(task.signals.finished, timeout=5000):
-        pass
+    qtbot.waitUntil(lambda: bool(results), timeout=5000)
     assert seen == [False] and results == [(5, True)]
 
 
@@ -41,9 +41,8 @@ def test_errors_are_delivered_not_raised(qtbot: Any) -> None:
     def boom() -> None:
         raise RuntimeError("disk full")
 
-    task = run_in_background(boom, on_error=errors.append)
-    with qtbot.waitSignal(task.signals.errored, timeout=5000):
-        pass
+    run_in_background(boom, on_error=errors.append)
+    qtbot.waitUntil(lambda: bool(errors), timeout=5000)
     assert [str(e) for e in errors] == ["disk full"]
 
 
@@ -68,9 +67,8 @@ def test_generator_return_value_is_the_result(qtbot: Any) -> None:
         return "done"  # type: ignore[misc]
 
     got: list[Any] = []
-    task = run_generator_in_background(steps, on_progress=got.append, on_done=got.append)
-    with qtbot.waitSignal(task.signals.finished, timeout=5000):
-        pass
+    run_generator_in_background(steps, on_progress=got.append, on_done=got.append)
+    qtbot.waitUntil(lambda: "done" in got, timeout=5000)
     assert got == ["a", "b", "done"]
 
 
@@ -80,19 +78,7 @@ def test_event_loop_never_stalls_while_the_database_works(
 ) -> None:
     """A QTimer probe records the worst gap between ticks while pages, counts and slow queries run."""
     insert_contacts(ui_engine, 20_000, companies=50)
-    gaps: list[float] = []
-    clock = QElapsedTimer()
-    clock.start()
-    last = [clock.elapsed()]
-
-    def tick() -> None:
-        now = clock.elapsed()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    probe = QTimer()
-    probe.setInterval(5)
-    probe.timeout.connect(tick)
+    probe = EventLoopProbe(5)
     probe.start()
     try:
         model = ContactsModel(app_context, page_size=500)
@@ -114,7 +100,7 @@ def test_event_loop_never_stalls_while_the_database_works(
             qtbot.waitUntil(task.done.is_set, timeout=10_000)
     finally:
         probe.stop()
-    assert len(gaps) > 50
-    worst = max(gaps)
-    print(f"event-loop probe: {len(gaps)} ticks, worst gap {worst:.0f} ms")
+    assert len(probe.gaps) > 50
+    worst = probe.worst_gap * 1000
+    print(f"event-loop probe: {len(probe.gaps)} ticks, worst gap {worst:.0f} ms")
     assert worst < 100, f"the GUI thread stalled for {worst:.0f} ms"
