@@ -31,6 +31,16 @@ from contact360_desktop.storage import migrate  # noqa: E402
 from contact360_desktop.storage.db import make_engine  # noqa: E402
 from contact360_desktop.storage.embedded import to_sqlalchemy_url  # noqa: E402
 
+# Fixtures defined in their own modules, registered here by name for every test package.
+from tests.fs_fixtures import full_disk_folder, read_only_folder  # noqa: E402, F401
+from tests.s3_fixtures import (  # noqa: E402, F401
+    read_only_s3_key,
+    s3_bucket,
+    s3_credentials,
+    s3_endpoint,
+    s3_settings,
+)
+
 REQUIRE_SERVICES = os.environ.get("CONTACT360_REQUIRE_SERVICES") == "1"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -50,7 +60,7 @@ def service_unavailable(what: str) -> None:
     """Skip for a missing service, or fail when CI requires every service."""
     if REQUIRE_SERVICES:
         pytest.fail(f"{what} is unreachable and CONTACT360_REQUIRE_SERVICES=1", pytrace=False)
-    pytest.skip(f"{what} is unreachable")
+    pytest.skip(f"service unavailable: {what} is unreachable")
 
 
 @pytest.fixture(scope="session")

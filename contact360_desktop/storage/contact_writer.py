@@ -26,22 +26,12 @@ from typing import Any
 
 import psycopg
 
-from contact360_desktop.core.fields import MODE_INSERT, MODE_UPDATE, MODE_UPSERT
+from contact360_desktop.core.fields import CONTACT_FIELDS, MODE_INSERT, MODE_UPDATE, MODE_UPSERT
 from contact360_desktop.core.records import CleanContact, RowIssue
 
 #: Contact columns copied from the file, in staging order (email and the company pair apart).
-CONTACT_COLUMNS: tuple[str, ...] = (
-    "first_name",
-    "last_name",
-    "title",
-    "phone",
-    "mobile_phone",
-    "linkedin_url",
-    "city",
-    "state",
-    "country",
-    "seniority",
-    "department",
+CONTACT_COLUMNS: tuple[str, ...] = tuple(
+    field for field in CONTACT_FIELDS if field not in ("email", "company_name", "company_domain")
 )
 STAGE_COLUMNS: tuple[str, ...] = (
     "id",
