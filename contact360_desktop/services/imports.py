@@ -54,7 +54,7 @@ from contact360_desktop.services.import_batches import (
 )
 from contact360_desktop.settings import Settings
 from contact360_desktop.storage import import_indexes
-from contact360_desktop.storage.contact_writer import ContactWriter
+from contact360_desktop.storage.contact_writer import STAGED_FIELDS, ContactWriter
 from contact360_desktop.storage.models import ImportError_, ImportJob
 from contact360_desktop.storage.notify import notify_job
 
@@ -164,7 +164,14 @@ def run_import(
             else:
                 records = src.records(skip=skip)
                 producer = BatchProducer(
-                    build_batches(records, validator.validate, src.header, mode, batch_rows)
+                    build_batches(
+                        records,
+                        validator.validate,
+                        src.header,
+                        mode,
+                        batch_rows,
+                        validator.fast_cleaner(STAGED_FIELDS),
+                    )
                 )
             with _bulk_load(engine, job, mode, dry_run, skip), producer:
                 status = _apply_batches(engine, job, producer, mode, dry_run)

@@ -70,8 +70,9 @@ class WriteResult:
 
 DuplicateIssue = Callable[[CleanContact, int], RowIssue]
 
-_STAGED_FIELDS = (*CONTACT_COLUMNS, "company_name", "company_domain")
-_BLANKS = ("",) * len(_STAGED_FIELDS)
+#: The file's fields in staging order (after id, row_number and email).
+STAGED_FIELDS: tuple[str, ...] = (*CONTACT_COLUMNS, "company_name", "company_domain")
+_BLANKS = ("",) * len(STAGED_FIELDS)
 
 
 def time_ordered_ids(count: int) -> list[str]:
@@ -85,6 +86,23 @@ def time_ordered_ids(count: int) -> list[str]:
     return [f"{head}{0x8 << 60 | (start + i):016x}" for i in range(count)]
 
 
+#: One validated row as staged: (row_number, line_number, email, the values of
+#: STAGED_FIELDS in order with "" for blank, the non-blank custom fields or None).
+StagedRow = tuple[int, int, str, tuple[str, ...], dict[str, str] | None]
+StagedDuplicateIssue = Callable[[StagedRow, int], RowIssue]
+
+
+def staged_row(contact: CleanContact) -> StagedRow:
+    """A CleanContact as a StagedRow."""
+    return (
+        contact.row_number,
+        contact.line_number,
+        contact.email,
+        tuple(map(contact.fields.get, STAGED_FIELDS, _BLANKS)),
+        contact.custom_fields or None,
+    )
+
+
 def stage_batch(
     contacts: Sequence[CleanContact], mode: str, duplicate_issue: DuplicateIssue | None = None
 ) -> StagedBatch:
@@ -94,36 +112,52 @@ def stage_batch(
     insert mode (the caller knows the raw row); other modes merge repeats: later
     non-blank values win, and blanks never erase (CleanContact omits blanks).
     """
-    merged: dict[str, CleanContact] = {}
+    on_duplicate: StagedDuplicateIssue | None = None
+    if duplicate_issue is not None:
+        by_row = {contact.row_number: contact for contact in contacts}
+        report = duplicate_issue
+
+        def on_duplicate(row: StagedRow, first_row: int) -> RowIssue:
+            return report(by_row[row[0]], first_row)
+
+    return stage_rows([staged_row(contact) for contact in contacts], mode, on_duplicate)
+
+
+def stage_rows(
+    rows: Sequence[StagedRow], mode: str, duplicate_issue: StagedDuplicateIssue | None = None
+) -> StagedBatch:
+    """:func:`stage_batch` for rows already in their staged form (the import's reader)."""
+    merged: dict[str, StagedRow] = {}
     rows_by_email: dict[str, list[int]] = {}
     issues: list[RowIssue] = []
     track_rows = mode != MODE_UPSERT
-    for contact in contacts:
-        email = contact.email
-        seen = merged.get(email)
-        if seen is None:
-            merged[email] = contact
+    first = merged.setdefault
+    for row in rows:
+        email = row[2]
+        seen = first(email, row)
+        if seen is row:
             if track_rows:
-                rows_by_email[email] = [contact.row_number]
+                rows_by_email[email] = [row[0]]
         elif mode == MODE_INSERT:
             if duplicate_issue is not None:
-                issues.append(duplicate_issue(contact, seen.row_number))
+                issues.append(duplicate_issue(row, seen[0]))
         else:
-            merged[email] = _merged(seen, contact)
+            merged[email] = _merged(seen, row)
             if track_rows:
-                rows_by_email[email].append(contact.row_number)
+                rows_by_email[email].append(row[0])
     emails = sorted(merged)  # index probes and inserts in key order: fewer pages touched
     ids = time_ordered_ids(len(emails))
     return StagedBatch(_encode_rows(emails, ids, merged), len(emails), rows_by_email, issues)
 
 
-def _merged(earlier: CleanContact, later: CleanContact) -> CleanContact:
-    """Later non-blank values win; blanks never erase. New dicts: the inputs stay as they were."""
-    fields = dict(earlier.fields)
-    fields.update((k, v) for k, v in later.fields.items() if v)
-    custom = dict(earlier.custom_fields)
-    custom.update((k, v) for k, v in later.custom_fields.items() if v)
-    return CleanContact(earlier.row_number, earlier.line_number, earlier.email, fields, custom)
+def _merged(earlier: StagedRow, later: StagedRow) -> StagedRow:
+    """Later non-blank values win; blanks never erase. New values: the inputs stay as they were."""
+    values = tuple([new or old for old, new in zip(earlier[3], later[3], strict=True)])
+    custom = earlier[4]
+    if later[4]:
+        custom = dict(custom or {})
+        custom.update((k, v) for k, v in later[4].items() if v)
+    return (earlier[0], earlier[1], earlier[2], values, custom or None)
 
 
 _json_string = json.encoder.encode_basestring  # type: ignore[attr-defined]  # C, ensure_ascii=False
@@ -141,15 +175,18 @@ def _custom_json(custom: dict[str, str]) -> str:
     return "{" + ",".join(parts) + "}"
 
 
-def _encode_rows(emails: list[str], ids: list[str], merged: dict[str, CleanContact]) -> bytes:
+def _encode_rows(emails: list[str], ids: list[str], merged: dict[str, StagedRow]) -> bytes:
     """COPY text format (NULL ''). Rows are joined with tab/newline straight away; only
     when a value holds a tab, newline, CR or backslash is the batch escaped instead."""
     if not emails:
         return b""
     join = "\t".join
-    text = "\n".join(
-        [join(values) for values in _row_values(emails, ids, merged)]  # a list: join sizes it once
-    )
+    lines: list[str] = []
+    append = lines.append
+    for email, new_id, row in zip(emails, ids, map(merged.__getitem__, emails), strict=True):
+        custom = row[4]
+        append(f"{new_id}\t{row[0]}\t{email}\t{join(row[3])}\t{_custom_json(custom) if custom else ''}")
+    text = "\n".join(lines)  # a list: join sizes it once
     count = len(emails)
     if (
         text.count("\t") == count * (len(STAGE_COLUMNS) - 1)
@@ -162,30 +199,20 @@ def _encode_rows(emails: list[str], ids: list[str], merged: dict[str, CleanConta
     return "".join(join(map(_escape, values)) + "\n" for values in _row_values(emails, ids, merged)).encode()
 
 
-def _row_values(
-    emails: list[str], ids: list[str], merged: dict[str, CleanContact]
-) -> Iterator[tuple[str, ...]]:
+def _row_values(emails: list[str], ids: list[str], merged: dict[str, StagedRow]) -> Iterator[tuple[str, ...]]:
     """Each staged row's values in STAGE_COLUMNS order ('' for NULL)."""
     for email, new_id in zip(emails, ids, strict=True):
-        contact = merged[email]
-        custom = contact.custom_fields
-        yield (
-            new_id,
-            str(contact.row_number),
-            email,
-            *map(contact.fields.get, _STAGED_FIELDS, _BLANKS),
-            _custom_json(custom) if custom else "",
-        )
+        row = merged[email]
+        custom = row[4]
+        yield (new_id, str(row[0]), email, *row[3], _custom_json(custom) if custom else "")
+
+
+#: COPY text escapes; NUL is dropped (PostgreSQL text cannot hold it; validation rejects it anyway).
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": None})
 
 
 def _escape(value: str) -> str:
-    return (
-        value.replace("\\", "\\\\")
-        .replace("\t", "\\t")
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
-        .replace("\x00", "")  # PostgreSQL text cannot hold NUL (validation rejects it anyway)
-    )
+    return value.translate(_COPY_ESCAPES)
 
 
 # --- SQL -------------------------------------------------------------------------------------

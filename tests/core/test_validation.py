@@ -218,3 +218,43 @@ def test_duplicate_and_blank_header_names_get_distinct_keys() -> None:
 def test_header_with_email_only() -> None:
     contact, issues = RowValidator(["E-mail"]).validate(RawRecord(1, 2, [" X@Y.io "]))
     assert issues == [] and contact is not None and contact.email == "x@y.io"
+
+
+def test_fast_cleaner_agrees_with_validate_or_declines() -> None:
+    """The import's fast path gives exactly validate()'s clean row, and declines any row with an issue."""
+    header = ["Email", "First Name", "Phone", "LinkedIn", "Website", "Notes", "Tags"]
+    order = ("first_name", "last_name", "phone", "linkedin_url", "company_domain")
+    validator = RowValidator(header)
+    clean = validator.fast_cleaner(order)
+    rows = [
+        [" Ann@X.com ", " Ann ", "(201) 555-1234", "linkedin.com/in/ann/", "https://www.Acme.com/x", "n", ""],
+        ["bob@x.com", "", "", "", "", "", ""],
+        ["bob@x.com", "Bob", "12", "", "", "", ""],  # phone warning
+        ["bob@x.com", "Bob", "", "http://example.com/x", "", "", ""],  # linkedin warning
+        ["bob@x.com", "Bob", "", "", "nope", "", ""],  # domain warning
+        ["", "Bob", "", "", "", "", ""],  # email missing
+        ["bob@@x.com", "Bob", "", "", "", "", ""],  # email invalid
+        ["bob@x.com", "Bob\tTab", "", "", "", "a\\b", ""],  # kept by validate; not the common shape
+        ["bob@x.com", "x" * 101, "", "", "", "", ""],  # too long
+        ["bob@x.com", "Bob", "", "", "", "", "", ""],  # one empty extra cell
+        ["bob@x.com", "Bob"],  # short row
+        ["bob@x.com", "ctl\x01", "", "", "", "", ""],  # control character
+    ]
+    accepted = 0
+    for number, values in enumerate(rows, start=1):
+        record = RawRecord(number, number + 1, values)
+        contact, issues = validator.validate(record)
+        fast = clean(record)
+        if fast is None:
+            assert issues or contact is None or any(not v.isprintable() for v in values) or len(values) != 7
+            continue
+        accepted += 1
+        assert contact is not None and not issues
+        assert fast == (
+            contact.row_number,
+            contact.line_number,
+            contact.email,
+            tuple(contact.fields.get(name, "") for name in order),
+            contact.custom_fields or None,
+        )
+    assert accepted == 2
