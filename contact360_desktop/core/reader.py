@@ -253,6 +253,19 @@ class CsvFile:
         ``skip`` records are parsed but not returned (resuming after a checkpoint):
         rows are only countable by parsing, because quoted values may hold newlines.
         """
+        rows = self.rows(skip)
+        try:
+            for row_number, line_number, values in rows:
+                yield RawRecord(row_number, line_number, values)
+        finally:
+            rows.close()
+
+    def rows(self, skip: int = 0) -> Generator[tuple[int, int, list[str]], None, None]:
+        """:meth:`records` as bare ``(row_number, line_number, values)`` tuples.
+
+        For the import's reader, which builds a RawRecord only for the rows that need
+        one (those with an issue); same rows, numbers and errors as ``records``.
+        """
         stream = self._open_text()
         try:
             reader = self._reader(stream)
@@ -270,7 +283,7 @@ class CsvFile:
                         continue
                     row_number += 1
                     if row_number > skip:
-                        yield RawRecord(row_number, start, values)
+                        yield row_number, start, values
             except csv.Error as exc:
                 raise _csv_failure(exc, previous_line + 1) from None
             except UnicodeDecodeError as exc:

@@ -218,6 +218,19 @@ class RowValidator:
         common all-valid shape: call ``validate`` for those (it has the messages).
         Columns and normalisers are resolved once here, not per row.
         """
+        clean = self.row_cleaner(order)
+
+        def clean_record(
+            record: RawRecord,
+        ) -> tuple[int, int, str, tuple[str, ...], dict[str, str] | None] | None:
+            return clean(record.row_number, record.line_number, record.values)
+
+        return clean_record
+
+    def row_cleaner(
+        self, order: Sequence[str]
+    ) -> Callable[[int, int, list[str]], tuple[int, int, str, tuple[str, ...], dict[str, str] | None] | None]:
+        """:meth:`fast_cleaner` taking ``(row_number, line_number, values)`` (CsvFile.rows), no RawRecord."""
         width = self._width
         pick = self._pick
         limits = self._limits
@@ -241,13 +254,21 @@ class RowValidator:
         normalisers = tuple((positions[name], chosen[name]) for name in self._field_names if name in chosen)
         custom_names = self._custom_names
         start = self._custom_start
+        # One or two custom columns (the common case): the dict is built directly.
+        first_custom = custom_names[0] if 1 <= len(custom_names) <= 2 else None
+        second_custom = custom_names[1] if first_custom is not None and len(custom_names) == 2 else None
+        # When no value is longer than the smallest limit, no value is over its limit.
+        shortest_limit = min(limits)
 
-        def clean(record: RawRecord) -> tuple[int, int, str, tuple[str, ...], dict[str, str] | None] | None:
-            values = record.values
+        def clean(
+            row_number: int, line_number: int, values: list[str]
+        ) -> tuple[int, int, str, tuple[str, ...], dict[str, str] | None] | None:
             if len(values) != width:
                 return None
             picked = list(map(strip, pick(values)))
-            if not " ".join(picked).isprintable() or any(map(gt, map(len, picked), limits)):
+            if not " ".join(picked).isprintable():
+                return None
+            if max(map(len, picked)) > shortest_limit and any(map(gt, map(len, picked), limits)):
                 return None
             email_text = picked[0]
             if not email_text:
@@ -263,11 +284,24 @@ class RowValidator:
                         return None
                     picked[position] = value
             custom: dict[str, str] | None = None
-            if custom_names:
+            if first_custom is not None:
+                given = picked[start]
+                if second_custom is None:
+                    if given:
+                        custom = {first_custom: given}
+                else:
+                    other = picked[start + 1]
+                    if given:
+                        custom = (
+                            {first_custom: given, second_custom: other} if other else {first_custom: given}
+                        )
+                    elif other:
+                        custom = {second_custom: other}
+            elif custom_names:
                 custom_values = picked[start:blank]
                 custom = dict(compress(zip(custom_names, custom_values, strict=True), custom_values)) or None
             picked.append("")
-            return record.row_number, record.line_number, email, reorder(picked), custom
+            return row_number, line_number, email, reorder(picked), custom
 
         return clean
 

@@ -74,34 +74,35 @@ def raw_row(header: list[str], values: list[str]) -> dict[str, str]:
 
 
 Validate = Callable[[RawRecord], tuple[CleanContact | None, list[RowIssue]]]
-#: RowValidator.fast_cleaner(STAGED_FIELDS): the staged row, or None to call validate.
-FastClean = Callable[[RawRecord], StagedRow | None]
+#: RowValidator.row_cleaner(STAGED_FIELDS): the staged row, or None to call validate.
+FastClean = Callable[[int, int, list[str]], StagedRow | None]
+#: (row_number, line_number, values) as CsvFile.rows gives them.
+Row = tuple[int, int, list[str]]
 
 
 def build_batches(
-    records: Iterator[RawRecord],
+    rows: Iterator[Row],
     validate: Validate,
     header: list[str],
     mode: str,
     batch_rows: int = DEFAULT_BATCH_ROWS,
     fast: FastClean | None = None,
 ) -> Iterator[Batch]:
-    """Validate records as they stream in and stage every ``batch_rows`` of them.
+    """Validate rows (CsvFile.rows) as they stream in and stage every ``batch_rows`` of them.
 
     Only clean rows (and, when the database may still reject them, their raw cells)
     are held until the batch is staged: memory is one batch, whatever the file size.
     ``fast`` (optional) stages the common all-valid row straight from its cells; the
-    rows it declines go through ``validate``.
+    rows it declines go through ``validate`` (as a RawRecord, built only for them).
     """
+    rows = iter(rows)
     builder = _BatchBuilder(validate, header, mode, fast)
-    for record in records:
-        builder.add(record)
-        if builder.records >= batch_rows:
-            # Drop the batch's rows (the bulk of its memory) before handing it over: the
-            # consumer may take a whole database round to come back for the next one.
-            batch, builder = builder.finish(), _BatchBuilder(validate, header, mode, fast)
-            yield batch
-            del batch
+    while builder.fill(rows, batch_rows):
+        # Drop the batch's rows (the bulk of its memory) before handing it over: the
+        # consumer may take a whole database round to come back for the next one.
+        batch, builder = builder.finish(), _BatchBuilder(validate, header, mode, fast)
+        yield batch
+        del batch
     if builder.records:
         batch = builder.finish()
         del builder
@@ -118,21 +119,63 @@ class _BatchBuilder:
         self.mode = mode
         self.keep_raw = mode != MODE_UPSERT
         self.records = 0
-        self.first: RawRecord | None = None
-        self.last: RawRecord | None = None
+        self.first_row = 0  # row numbers start at 1: 0 is "none yet"
+        self.last_row = 0
+        self.last_line = 0
         self.valid: list[StagedRow] = []
         self.issues: list[RowIssue] = []
         self.raw_rows: dict[int, dict[str, str]] = {}
         self.line_numbers: dict[int, int] = {}
 
-    def add(self, record: RawRecord) -> None:
+    def fill(self, rows: Iterator[Row], batch_rows: int) -> bool:
+        """:meth:`add` rows until the batch holds ``batch_rows`` (True) or ``rows`` ends (False).
+
+        The loop of the import's reader: the common row (accepted by ``fast``, upsert
+        mode) is handled inline, without a method call per row.
+        """
+        fast = self.fast
+        if fast is None or self.keep_raw:
+            for row_number, line_number, values in rows:
+                self.add(row_number, line_number, values)
+                if self.records >= batch_rows:
+                    return True
+            return False
+        add = self.add
+        keep = self.valid.append
+        count = self.records
+        first_row = self.first_row
+        last_row = last_line = 0
+        try:
+            for last_row, last_line, values in rows:
+                row = fast(last_row, last_line, values)
+                if row is None:
+                    self.records = count
+                    add(last_row, last_line, values)  # validate(); counts the row
+                    count = self.records
+                else:
+                    count += 1
+                    keep(row)
+                if not first_row:
+                    first_row = last_row
+                if count >= batch_rows:
+                    return True
+            return False
+        finally:
+            self.records = count
+            self.first_row = first_row
+            if last_row:
+                self.last_row = last_row
+                self.last_line = last_line
+
+    def add(self, row_number: int, line_number: int, values: list[str]) -> None:
         self.records += 1
-        if self.first is None:
-            self.first = record
-        self.last = record
-        row = self.fast(record) if self.fast is not None else None
+        if not self.first_row:
+            self.first_row = row_number
+        self.last_row = row_number
+        self.last_line = line_number
+        row = self.fast(row_number, line_number, values) if self.fast is not None else None
         if row is None:
-            contact, row_issues = self.validate(record)
+            contact, row_issues = self.validate(RawRecord(row_number, line_number, values))
             if row_issues:
                 self.issues.extend(row_issues)
             if contact is None:
@@ -140,11 +183,11 @@ class _BatchBuilder:
             row = staged_row(contact)
         self.valid.append(row)
         if self.keep_raw:
-            self.raw_rows[record.row_number] = raw_row(self.header, record.values)
-            self.line_numbers[record.row_number] = record.line_number
+            self.raw_rows[row_number] = raw_row(self.header, values)
+            self.line_numbers[row_number] = line_number
 
     def finish(self) -> Batch:
-        assert self.first is not None and self.last is not None
+        assert self.first_row, "finish() of an empty batch"
         raw_rows = self.raw_rows
 
         def duplicate(row: StagedRow, first_row: int) -> RowIssue:
@@ -163,9 +206,9 @@ class _BatchBuilder:
         if staged.issues:
             issues = sorted([*issues, *staged.issues], key=lambda i: i.row_number)
         return Batch(
-            first_row=self.first.row_number,
-            last_row=self.last.row_number,
-            last_line=self.last.line_number,
+            first_row=self.first_row,
+            last_row=self.last_row,
+            last_line=self.last_line,
             records=self.records,
             valid=len(self.valid) - len(staged.issues),
             staged=staged,
@@ -261,12 +304,12 @@ def _read_in_child(spec: SourceSpec, conn: Connection) -> None:
             header = list(src.header)
             validator = RowValidator(header, spec.mapping, phone_region=spec.phone_region)
             batches = build_batches(
-                src.records(skip=spec.skip),
+                src.rows(skip=spec.skip),
                 validator.validate,
                 header,
                 spec.mode,
                 spec.batch_rows,
-                validator.fast_cleaner(STAGED_FIELDS),
+                validator.row_cleaner(STAGED_FIELDS),
             )
             for batch in batches:
                 conn.send(batch)

@@ -162,15 +162,14 @@ def run_import(
                 spec = SourceSpec(src.path, src.format, validator.mapping, region, skip, mode, batch_rows)
                 producer = ProcessBatchProducer(spec)
             else:
-                records = src.records(skip=skip)
                 producer = BatchProducer(
                     build_batches(
-                        records,
+                        src.rows(skip=skip),
                         validator.validate,
                         src.header,
                         mode,
                         batch_rows,
-                        validator.fast_cleaner(STAGED_FIELDS),
+                        validator.row_cleaner(STAGED_FIELDS),
                     )
                 )
             with _bulk_load(engine, job, mode, dry_run, skip), producer:

@@ -220,6 +220,15 @@ def test_records_skip_resumes_with_the_same_numbers(write_file: WriteFile) -> No
     assert resumed[0].line_number == 2 + 7 * 3
 
 
+def test_rows_are_the_records_as_tuples(write_file: WriteFile) -> None:
+    text = "email,n\n\n" + "".join(f'u{i}@x.io,"{i}\n{i}"\n,\n' for i in range(10))
+    with open_csv(write_file(text)) as f:
+        for skip in (0, 4, 10):
+            expected = [(r.row_number, r.line_number, r.values) for r in f.records(skip=skip)]
+            assert list(f.rows(skip=skip)) == expected
+        assert len(list(f.rows())) == 10
+
+
 def test_preview_returns_the_first_records(write_file: WriteFile) -> None:
     path = write_file("email\n" + "".join(f"u{i}@x.io\n" for i in range(100)))
     with open_csv(path) as f:

@@ -226,6 +226,7 @@ def test_fast_cleaner_agrees_with_validate_or_declines() -> None:
     order = ("first_name", "last_name", "phone", "linkedin_url", "company_domain")
     validator = RowValidator(header)
     clean = validator.fast_cleaner(order)
+    row_clean = validator.row_cleaner(order)
     rows = [
         [" Ann@X.com ", " Ann ", "(201) 555-1234", "linkedin.com/in/ann/", "https://www.Acme.com/x", "n", ""],
         ["bob@x.com", "", "", "", "", "", ""],
@@ -245,6 +246,7 @@ def test_fast_cleaner_agrees_with_validate_or_declines() -> None:
         record = RawRecord(number, number + 1, values)
         contact, issues = validator.validate(record)
         fast = clean(record)
+        assert row_clean(number, number + 1, values) == fast
         if fast is None:
             assert issues or contact is None or any(not v.isprintable() for v in values) or len(values) != 7
             continue
@@ -258,3 +260,20 @@ def test_fast_cleaner_agrees_with_validate_or_declines() -> None:
             contact.custom_fields or None,
         )
     assert accepted == 2
+
+
+@pytest.mark.parametrize("customs", [1, 2, 3])
+def test_fast_cleaner_custom_fields_match_validate(customs: int) -> None:
+    """The custom-field shortcuts (one or two custom columns) give validate()'s dict, in its order."""
+    names = ["Lead Source", "Notes", "Tags"][:customs]
+    validator = RowValidator(["Email", "First Name", *names])
+    clean = validator.row_cleaner(("first_name",))
+    cells = ["", " a ", "b"]
+    combos = [[x] if customs == 1 else [x, y] if customs == 2 else [x, y, "t"] for x in cells for y in cells]
+    for number, custom in enumerate(combos, start=1):
+        values = ["ann@x.com", "Ann", *custom]
+        contact, issues = validator.validate(RawRecord(number, number + 1, values))
+        fast = clean(number, number + 1, values)
+        assert contact is not None and not issues and fast is not None
+        assert fast[4] == (contact.custom_fields or None)
+        assert list((fast[4] or {}).items()) == list(contact.custom_fields.items())

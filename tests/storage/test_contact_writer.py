@@ -186,3 +186,22 @@ def test_writes_row_issues(clean_db: Engine, job_id: uuid.UUID) -> None:
     with clean_db.connect() as conn:
         row = conn.execute(text("SELECT row_number, line_number, code, raw FROM contact_import_errors")).one()
     assert tuple(row) == (7, 9, "invalid_email", {"Email": "nope", "Name": "a\tb"})
+
+
+@pytest.mark.parametrize(
+    "custom",
+    [
+        {"Lead Source": "Referral"},
+        {'Lead "Source"\\': 'quote " backslash \\ tab \t newline \n \u00e9 \u2028 \x01'},
+        {"a": "1", "b": "é"},
+        {"": ""},
+    ],
+)
+def test_custom_json_is_valid_json_of_the_dict(custom: dict[str, str]) -> None:
+    import json
+
+    from contact360_desktop.storage.contact_writer import _custom_json
+
+    encoded = _custom_json(custom)
+    assert json.loads(encoded) == custom
+    assert encoded == json.dumps(custom, ensure_ascii=False, separators=(",", ":"))
