@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QWidget, QWizard
@@ -221,7 +223,20 @@ def test_options_validate_and_start(qtbot: Any, app_context: Any, tmp_path: Path
         assert columns["Email"] == "email"
 
 
-def test_validate_whole_file_can_be_cancelled(qtbot: Any, app_context: Any, tmp_path: Path) -> None:
+def test_validate_whole_file_can_be_cancelled(
+    qtbot: Any, app_context: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Pace the check (~0.1 ms a row) so the whole file cannot finish before the click lands:
+    # otherwise a fast machine races the GUI thread, which sees progress a little late.
+    from contact360_desktop.core.validation import RowValidator
+
+    validate = RowValidator.validate
+
+    def paced(self: RowValidator, record: Any) -> Any:
+        time.sleep(0.0001)
+        return validate(self, record)
+
+    monkeypatch.setattr(RowValidator, "validate", paced)
     rows = [[str(i), "F", "L", f"p{i}@example.com" if i % 10 else "bad", "", "Co", "", "", "", ""] for i in range(200_000)]
     path = write_csv(tmp_path / "big.csv", HUBSPOT_HEADER, rows)
     wizard = open_wizard(qtbot, app_context, path)
