@@ -16,9 +16,11 @@ from contact360_desktop.cli._selftest import SAMPLE_CSV, SAMPLE_ROWS, compare_ro
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_source_selftest_passes(tmp_path: Path) -> None:
+def run_source_selftest(tmp_path: Path, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    """`python -m contact360_desktop --selftest` with none of this machine's CONTACT360_* settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONTACT360_")}
-    result = subprocess.run(
+    env.update(extra_env)
+    return subprocess.run(
         [sys.executable, "-m", "contact360_desktop", "--selftest"],
         capture_output=True,
         text=True,
@@ -26,6 +28,10 @@ def test_source_selftest_passes(tmp_path: Path) -> None:
         cwd=tmp_path,
         env=env,
     )
+
+
+def test_source_selftest_passes(tmp_path: Path) -> None:
+    result = run_source_selftest(tmp_path)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
     assert "round trip ok: 100 contacts" in result.stdout
     assert not list(
@@ -35,16 +41,7 @@ def test_source_selftest_passes(tmp_path: Path) -> None:
 
 def test_selftest_names_the_failing_step(tmp_path: Path) -> None:
     # A job timeout of 0 s: the import cannot finish, so the test must fail there, clean up, and say so.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTACT360_")}
-    env["CONTACT360_SELFTEST_TIMEOUT"] = "0"
-    result = subprocess.run(
-        [sys.executable, "-m", "contact360_desktop", "--selftest"],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        cwd=tmp_path,
-        env=env,
-    )
+    result = run_source_selftest(tmp_path, CONTACT360_SELFTEST_TIMEOUT="0")
     assert result.returncode == 1
     assert "FAILED at step 'import'" in result.stderr
     assert "cleaned up" in result.stdout
