@@ -1,4 +1,4 @@
-"""What the search index (ix_contacts_search, migration 0005) costs an import.
+"""What the search index (ix_contacts_search_0/1, migrations 0005 and 0006) costs an import.
 
     CONTACT360_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/c360_bench_searchidx \\
         python bench/search_index_cost.py [--rows 200000] [--rounds 2]
@@ -47,8 +47,8 @@ def main(argv: list[str] | None = None) -> int:
             _recreate_database(url)
             with psycopg.connect(dsn, autocommit=True) as conn:
                 if variant == "without index":
-                    conn.execute("DROP INDEX ix_contacts_search")
-                has = conn.execute("SELECT to_regclass('ix_contacts_search') IS NOT NULL").fetchone()
+                    conn.execute("DROP INDEX ix_contacts_search_0, ix_contacts_search_1")
+                has = conn.execute("SELECT to_regclass('ix_contacts_search_0') IS NOT NULL").fetchone()
             assert has is not None and has[0] == (variant == "with index")
             times = results.setdefault(variant, {"fresh": [], "re-import": []})
             for phase in ("fresh", "re-import"):

@@ -130,23 +130,29 @@ def _like_pattern(search: str) -> str:
 
 
 #: What the contacts search matches: the email and the full name, lower-cased. EXACTLY the
-#: expression of the trigram index ix_contacts_search (migration 0005), so the planner can use it;
-#: the newline keeps a search from matching across the email and the name.
+#: expression of the trigram indexes ix_contacts_search_0/1 (migration 0006), so the planner can use
+#: them; the newline keeps a search from matching across the email and the name.
 CONTACT_SEARCH_EXPR = (
     "lower(c.email) || E'\\n' || lower(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, ''))"
 )
+#: The predicate of each half of the search index (migration 0006: two halves build on two cores).
+SEARCH_HALF_EXPR = "(hashtext(c.email) & 1)"
 
 
-def contact_search_sql(param: str = "q") -> str:
-    """The contacts search condition for the LIKE pattern in ``:param`` (aliases ``c`` = contacts).
+def contact_search_match(pattern: str) -> str:
+    """The contacts search condition for a LIKE pattern placeholder (``:q`` or ``{p}``; alias ``c``).
 
-    Email and name through the trigram index; company names through the matching companies'
-    ids (a small table) and ix_contacts_company_id. Both sides are bitmap index scans that the
-    planner ORs together, so a search costs milliseconds at 1,000,000 contacts.
+    Email and name through the two halves of the trigram index (one OR arm per half, so
+    each arm implies one index's predicate); company names through the matching
+    companies' ids (a small table) and ix_contacts_company_id. The planner ORs the
+    bitmap index scans together, so a search costs milliseconds at 1,000,000 contacts.
     """
+    halves = " OR ".join(
+        f"(({CONTACT_SEARCH_EXPR}) LIKE {pattern} AND {SEARCH_HALF_EXPR} = {half})" for half in (0, 1)
+    )
     return (
-        f"(({CONTACT_SEARCH_EXPR}) LIKE :{param} OR c.company_id = ANY (ARRAY("
-        f"SELECT s.id FROM companies s WHERE lower(s.name) LIKE :{param})))"
+        f"({halves} OR c.company_id = ANY (ARRAY("
+        f"SELECT s.id FROM companies s WHERE lower(s.name) LIKE {pattern})))"
     )
 
 
@@ -161,7 +167,7 @@ def filter_clause(kind: Kind, filter: Mapping[str, Any] | None) -> tuple[str, di
         return "TRUE", {}
     params = {"q": _like_pattern(search)}
     if kind == "contacts":
-        sql = contact_search_sql("q")
+        sql = contact_search_match(":q")
     else:
         sql = "(lower(co.name) LIKE :q OR lower(co.domain) LIKE :q)"
     return sql, params

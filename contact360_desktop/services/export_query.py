@@ -30,7 +30,7 @@ from contact360_desktop.core.export_format import (
     ColumnSpec,
     FormatOptions,
 )
-from contact360_desktop.services.browse import CONTACT_SEARCH_EXPR
+from contact360_desktop.services.browse import contact_search_match
 
 #: Filter keys a selection may use (the GUI and CLI build these dicts).
 FILTER_KEYS = ("search", "company", "country", "created_from", "created_to", "import_job")
@@ -129,12 +129,9 @@ class Selection:
         lit = sql.Literal(value)
         if name == "search":
             if contacts:
-                # The same expression as the GUI's search, so the trigram index serves both.
+                # The same condition as the GUI's search, so the trigram index serves both.
                 lowered = sql.Literal("%" + _escape_like(str(value).strip().lower()) + "%")
-                return sql.SQL(
-                    "((" + CONTACT_SEARCH_EXPR + ") LIKE {p} OR c.company_id = ANY (ARRAY("
-                    "SELECT s.id FROM companies s WHERE lower(s.name) LIKE {p})))"
-                ).format(p=lowered)
+                return sql.SQL(contact_search_match("{p}")).format(p=lowered)
             pattern = sql.Literal("%" + _escape_like(str(value)) + "%")
             return sql.SQL("(co.name ILIKE {p} OR co.domain ILIKE {p})").format(p=pattern)
         if name == "company":

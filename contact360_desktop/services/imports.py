@@ -172,8 +172,8 @@ def run_import(
                         validator.row_cleaner(STAGED_FIELDS),
                     )
                 )
-            with _bulk_load(engine, job, mode, dry_run, skip), producer:
-                status = _apply_batches(engine, job, producer, mode, dry_run)
+            with _bulk_load(engine, job, mode, dry_run, skip) as bulk, producer:
+                status = _apply_batches(engine, job, producer, mode, dry_run, bulk)
     except FileRejected as exc:
         return _finish(engine, job_id, FAILED, exc.message)
     except (MappingError, templates.TemplateNotFound) as exc:
@@ -184,23 +184,25 @@ def run_import(
 
 
 @contextmanager
-def _bulk_load(engine: Engine, job: ImportJob, mode: str, dry_run: bool, skip: int) -> Iterator[None]:
+def _bulk_load(engine: Engine, job: ImportJob, mode: str, dry_run: bool, skip: int) -> Iterator[bool]:
     """For an import that will at least double the contacts table, build its secondary
-    indexes once at the end instead of row by row (storage.import_indexes)."""
+    indexes once at the end instead of row by row (storage.import_indexes). Yields whether
+    this is such a bulk load."""
     if dry_run or mode == MODE_UPDATE:
-        yield
+        yield False
         return
     try:
         with engine.connect() as lock_conn:
             import_indexes.hold_bulk_lock(lock_conn)
             lock_conn.commit()
             try:
-                resumed_bulk = "deferred_indexes" in (job.options or {})
+                bulk = "deferred_indexes" in (job.options or {})  # resumed
                 expected = (job.total_rows or 0) - skip
-                if not resumed_bulk and import_indexes.should_defer(lock_conn, expected):
+                if not bulk and import_indexes.should_defer(lock_conn, expected):
                     lock_conn.commit()
                     import_indexes.defer_indexes(engine, job.id)
-                yield
+                    bulk = True
+                yield bulk
             finally:
                 lock_conn.rollback()
                 import_indexes.release_bulk_lock(lock_conn)
@@ -270,12 +272,17 @@ def _remember_header(engine: Engine, job_id: uuid.UUID, header: list[str]) -> No
 
 
 def _apply_batches(
-    engine: Engine, job: ImportJob, producer: BatchProducer | ProcessBatchProducer, mode: str, dry_run: bool
+    engine: Engine,
+    job: ImportJob,
+    producer: BatchProducer | ProcessBatchProducer,
+    mode: str,
+    dry_run: bool,
+    bulk: bool,
 ) -> str:
     waited = applied = 0.0  # where the time goes: waiting for the reader vs in the database
     with engine.connect() as conn:
         raw = conn.connection.driver_connection
-        writer = ContactWriter(raw, job.id, mode, dry_run)  # type: ignore[arg-type]
+        writer = ContactWriter(raw, job.id, mode, dry_run, bulk=bulk)  # type: ignore[arg-type]
         batches = iter(producer)
         while True:
             started = time.perf_counter()

@@ -132,9 +132,9 @@ def _build_indexes(engine: Engine, definitions: dict[str, str]) -> list[str]:
     """CREATE the indexes, ``BUILDERS`` at a time, each on its own connection and committed alone.
 
     Index builds of one table can run side by side (each takes a SHARE lock), and one
-    build keeps one core busy: the trigram GIN alone takes about as long as the three
-    btrees, so two connections halve the rebuild. The biggest (GIN) start first. An
-    index built before a crash is found by name and not built again.
+    build keeps one core busy: the two halves of the trigram search index (migration
+    0006) take most of the time, so they start first, one per connection, and the
+    btrees follow. An index built before a crash is found by name and not built again.
     """
     todo = sorted(definitions.items(), key=lambda item: " USING gin " not in item[1])
     if not todo:

@@ -25,11 +25,13 @@ def job_id(clean_db: Engine) -> uuid.UUID:
         ).scalar_one()
 
 
-@pytest.fixture()
-def write(clean_db: Engine, job_id: uuid.UUID) -> Iterator[Any]:
+@pytest.fixture(params=[False, True], ids=["incremental", "bulk"])
+def write(clean_db: Engine, job_id: uuid.UUID, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Writes a batch; every test runs with both upserts (a bulk first load guards on conflict)."""
+
     def _write(contacts: list[CleanContact], mode: str = MODE_UPSERT, dry_run: bool = False) -> WriteResult:
         with clean_db.connect() as conn, conn.begin():
-            writer = ContactWriter(conn.connection.driver_connection, job_id, mode, dry_run)
+            writer = ContactWriter(conn.connection.driver_connection, job_id, mode, dry_run, bulk=request.param)
             return writer.write(stage_batch(contacts, mode))
 
     yield _write
