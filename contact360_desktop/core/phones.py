@@ -23,12 +23,13 @@ from typing import Any, Final
 
 import phonenumbers
 
-__all__ = ["PhoneNormalizer"]
+__all__ = ["NANP_NUMBER", "PhoneNormalizer"]
 
 # A North American number: optional 1 or +1, area code and exchange starting 2-9,
 # common separators. Anything fancier (extensions, letters, dots in odd places) goes
 # to phonenumbers.
-_NANP_NUMBER: Final = re.compile(
+#: Groups: the area code in brackets (1) or not (2), the exchange (3), the line (4).
+NANP_NUMBER: Final = re.compile(
     r"\s*(?:\+?1[ .-]?)?(?:\(([2-9]\d\d)\)|([2-9]\d\d))[ .-]?([2-9]\d\d)[ .-]?(\d{4})\s*", re.ASCII
 )
 _CACHE_LIMIT: Final = 100_000
@@ -120,9 +121,14 @@ class PhoneNormalizer:
         self._nanp = phonenumbers.country_code_for_region(self.region) == 1
         self._cache: dict[str, str | None] = {}
 
+    @property
+    def north_american(self) -> bool:
+        """True when the default region dials country code 1 (NANP_SHAPE numbers become +1...)."""
+        return self._nanp
+
     def __call__(self, raw: str) -> str | None:
         if self._nanp:
-            match = _NANP_NUMBER.fullmatch(raw)
+            match = NANP_NUMBER.fullmatch(raw)
             if match is not None:
                 return "+1" + (match[1] or match[2]) + match[3] + match[4]
         if raw[:1] == "+":

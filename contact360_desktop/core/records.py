@@ -6,7 +6,13 @@ from dataclasses import dataclass, field
 
 from contact360_desktop.core.fields import ERROR, WARNING
 
-__all__ = ["CleanContact", "RawRecord", "RowIssue"]
+__all__ = ["CleanContact", "RawRecord", "Row", "RowIssue", "StagedRow"]
+
+#: A record as CsvFile.rows gives it: (row_number, line_number, values), no RawRecord.
+Row = tuple[int, int, list[str]]
+#: A clean row as the import stages it: (row_number, line_number, email, the values of the
+#: writer's fields in its order with "" for blank, the non-blank custom fields or None).
+StagedRow = tuple[int, int, str, tuple[str, ...], dict[str, str] | None]
 
 
 # Not frozen: one is built per row, and frozen dataclasses construct ~2x slower.

@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
-from itertools import compress
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
+from itertools import compress, repeat
 from operator import gt, itemgetter
 from typing import Any, Final
 
-from contact360_desktop.core.emails import normalize_email
+from contact360_desktop.core.emails import COMMON_ADDRESS, normalize_email
 from contact360_desktop.core.fields import ERROR, FIELD_LIMITS, WARNING
 from contact360_desktop.core.mapping import CUSTOM, ColumnMapping, auto_map, require_email
-from contact360_desktop.core.phones import PhoneNormalizer
-from contact360_desktop.core.records import CleanContact, RawRecord, RowIssue
-from contact360_desktop.core.web import normalize_domain, normalize_linkedin_url
+from contact360_desktop.core.phones import NANP_NUMBER, PhoneNormalizer
+from contact360_desktop.core.records import CleanContact, RawRecord, Row, RowIssue, StagedRow
+from contact360_desktop.core.web import (
+    LINKEDIN_PROFILE,
+    LINKEDIN_PROFILE_BASE,
+    normalize_domain,
+    normalize_linkedin_url,
+)
 
 __all__ = [
     "COMPANY_DOMAIN_INVALID",
@@ -48,6 +54,9 @@ CONTROL_CHARACTER: Final = "control_character"
 PHONE_INVALID: Final = "phone_invalid"
 LINKEDIN_URL_INVALID: Final = "linkedin_url_invalid"
 COMPANY_DOMAIN_INVALID: Final = "company_domain_invalid"
+
+#: RowValidator.batch_cleaner: rows -> (staged rows, declined rows).
+BatchCleaner = Callable[[Sequence[Row]], tuple[list[StagedRow], list[Row]]]
 
 # Control characters (Unicode Cc) other than tab, CR and LF.
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -206,102 +215,98 @@ class RowValidator:
                     fields["company_domain"] = domain
         return CleanContact(record.row_number, record.line_number, email, fields, custom), warnings
 
-    def fast_cleaner(
-        self, order: Sequence[str]
-    ) -> Callable[[RawRecord], tuple[int, int, str, tuple[str, ...], dict[str, str] | None] | None]:
-        """A faster stand-in for :meth:`validate` for the rows it accepts without any issue.
+    def batch_cleaner(self, order: Sequence[str]) -> BatchCleaner:
+        """The import's fast path: clean a list of rows at once, column by column.
 
-        The callable returns ``(row_number, line_number, email, values, custom)`` --
-        ``values`` the normalised value of each field of ``order`` ("" when blank or
-        not mapped), ``custom`` the non-empty custom fields or None -- exactly what
-        ``validate`` would give for the row, or None for any row that is not of the
-        common all-valid shape: call ``validate`` for those (it has the messages).
-        Columns and normalisers are resolved once here, not per row.
+        ``clean(rows)`` takes ``(row_number, line_number, values)`` tuples (CsvFile.rows)
+        and returns ``(staged, declined)``: for each row of the common all-valid shape,
+        ``(row_number, line_number, email, values, custom)`` -- ``values`` the normalised
+        value of each field of ``order`` ("" when blank or not mapped), ``custom`` the
+        non-empty custom fields or None -- exactly what :meth:`validate` gives for it;
+        and the rows it declines (any issue, or an uncommon shape), which go to
+        ``validate`` for their messages. Both lists are in file order.
+
+        Why by column: a loop over rows runs ~15 µs of Python bytecode a row. Here every
+        check is a C loop over a whole column -- ``map`` of str methods and compiled
+        patterns, ``join``, and for phones and LinkedIn URLs one regular-expression
+        substitution over the column joined by newlines -- and Python touches only the
+        rows that need it.
         """
-        clean = self.row_cleaner(order)
-
-        def clean_record(
-            record: RawRecord,
-        ) -> tuple[int, int, str, tuple[str, ...], dict[str, str] | None] | None:
-            return clean(record.row_number, record.line_number, record.values)
-
-        return clean_record
-
-    def row_cleaner(
-        self, order: Sequence[str]
-    ) -> Callable[[int, int, list[str]], tuple[int, int, str, tuple[str, ...], dict[str, str] | None] | None]:
-        """:meth:`fast_cleaner` taking ``(row_number, line_number, values)`` (CsvFile.rows), no RawRecord."""
         width = self._width
         pick = self._pick
         limits = self._limits
-        strip = str.strip
         positions = {name: i for i, name in enumerate(self._field_names, start=1)}
-        blank = len(self._labels)  # index of the "" appended to the picked values
-        indices = [positions.get(name, blank) for name in order]
-        reorder: Callable[[list[str]], tuple[str, ...]] = (
-            itemgetter(*indices) if len(indices) > 1 else (lambda picked: tuple(picked[i] for i in indices))
-        )
-
-        def linkedin(value: str) -> str | None:
-            return normalize_linkedin_url(value)[0]
-
-        chosen: dict[str, Callable[[str], str | None]] = {
-            "phone": self._phone,
-            "mobile_phone": self._phone,
-            "linkedin_url": linkedin,
-            "company_domain": normalize_domain,
-        }
-        normalisers = tuple((positions[name], chosen[name]) for name in self._field_names if name in chosen)
+        placed = [positions.get(name) for name in order]
+        phone = self._phone
+        normalisers: list[tuple[int, Callable[[list[str]], list[str | None]]]] = []
+        for name in self._field_names:
+            if name in ("phone", "mobile_phone"):
+                normalisers.append((positions[name], partial(_phones, phone)))
+            elif name == "linkedin_url":
+                normalisers.append((positions[name], _linkedin_urls))
+            elif name == "company_domain":
+                normalisers.append((positions[name], _domains))
         custom_names = self._custom_names
         start = self._custom_start
-        # One or two custom columns (the common case): the dict is built directly.
-        first_custom = custom_names[0] if 1 <= len(custom_names) <= 2 else None
-        second_custom = custom_names[1] if first_custom is not None and len(custom_names) == 2 else None
-        # When no value is longer than the smallest limit, no value is over its limit.
-        shortest_limit = min(limits)
+        values_of = itemgetter(2)
 
-        def clean(
-            row_number: int, line_number: int, values: list[str]
-        ) -> tuple[int, int, str, tuple[str, ...], dict[str, str] | None] | None:
-            if len(values) != width:
-                return None
-            picked = list(map(strip, pick(values)))
-            if not " ".join(picked).isprintable():
-                return None
-            if max(map(len, picked)) > shortest_limit and any(map(gt, map(len, picked), limits)):
-                return None
-            email_text = picked[0]
-            if not email_text:
-                return None
-            email = normalize_email(email_text)[0]
-            if email is None:
-                return None
+        def clean(rows: Sequence[Row]) -> tuple[list[StagedRow], list[Row]]:
+            declined: list[Row] = []
+            if set(map(len, map(values_of, rows))) != {width}:
+                declined = [row for row in rows if len(row[2]) != width]
+                rows = [row for row in rows if len(row[2]) == width]
+            if not rows:
+                return [], declined
+            strip = str.strip
+            # One list per picked column (email, fields, custom), trimmed; normalised in place below.
+            columns: list[list[Any]] = [
+                list(map(strip, column)) for column in zip(*map(pick, map(values_of, rows)), strict=True)
+            ]
+            bad: set[int] = set()
+            for column, limit in zip(columns, limits, strict=True):
+                if not "".join(column).isprintable():
+                    bad.update(i for i, value in enumerate(column) if not value.isprintable())
+                if max(map(len, column)) > limit:
+                    bad.update(i for i, value in enumerate(column) if len(value) > limit)
+            emails = list(map(str.lower, columns[0]))
+            checked = list(map(_ADDRESS_FULLMATCH, emails))
+            if None in checked:  # empty, invalid or uncommon: validate() judges them
+                bad.update(i for i, match in enumerate(checked) if match is None)
             for position, normalise in normalisers:
-                given = picked[position]
-                if given:
-                    value = normalise(given)
-                    if value is None:
-                        return None
-                    picked[position] = value
-            custom: dict[str, str] | None = None
-            if first_custom is not None:
-                given = picked[start]
-                if second_custom is None:
-                    if given:
-                        custom = {first_custom: given}
-                else:
-                    other = picked[start + 1]
-                    if given:
-                        custom = (
-                            {first_custom: given, second_custom: other} if other else {first_custom: given}
-                        )
-                    elif other:
-                        custom = {second_custom: other}
-            elif custom_names:
-                custom_values = picked[start:blank]
-                custom = dict(compress(zip(custom_names, custom_values, strict=True), custom_values)) or None
-            picked.append("")
-            return row_number, line_number, email, reorder(picked), custom
+                column = normalise(columns[position])
+                if None in column:  # a value that does not parse: a warning, from validate()
+                    bad.update(i for i, value in enumerate(column) if value is None)
+                columns[position] = column
+            custom: Iterable[dict[str, str] | None]
+            if not custom_names:
+                custom = repeat(None)
+            elif len(custom_names) == 1:
+                (key,) = custom_names
+                custom = [{key: value} if value else None for value in columns[start]]
+            elif len(custom_names) == 2:  # the dict of each row built directly, keys in column order
+                first, second = custom_names
+                custom = [
+                    ({first: a, second: b} if b else {first: a}) if a else ({second: b} if b else None)
+                    for a, b in zip(columns[start], columns[start + 1], strict=True)
+                ]
+            else:
+                custom = [
+                    dict(compress(zip(custom_names, values, strict=True), values)) or None
+                    for values in zip(*columns[start:], strict=True)
+                ]
+            # Endless repeat() columns stand in for unmapped fields and absent custom fields.
+            blank = repeat("")
+            fields: Iterable[tuple[str, ...]] = (
+                zip(*[columns[p] if p is not None else blank for p in placed], strict=False) if placed else repeat(())
+            )
+            staged: list[StagedRow] = list(
+                zip(map(itemgetter(0), rows), map(itemgetter(1), rows), emails, fields, custom, strict=False)
+            )
+            if bad:
+                staged = [row for i, row in enumerate(staged) if i not in bad]
+                declined += [rows[i] for i in sorted(bad)]
+                declined.sort(key=itemgetter(0))
+            return staged, declined
 
         return clean
 
@@ -409,3 +414,36 @@ _OPTIONAL_FIELDS: Final = {
 
 def _shorten(value: str, limit: int = 80) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+# -- the batch cleaner's column helpers ---------------------------------------------------
+
+_ADDRESS_FULLMATCH: Final = COMMON_ADDRESS.fullmatch
+_NANP_FULLMATCH: Final = NANP_NUMBER.fullmatch
+_LINKEDIN_FULLMATCH: Final = LINKEDIN_PROFILE.fullmatch
+_LINKEDIN_PROFILES: Final = LINKEDIN_PROFILE_BASE + "/in/"
+
+# Each takes a column of trimmed values and gives its normalised values: "" for blank,
+# None for a value that does not parse. The common shape is matched by ``map`` of a
+# compiled pattern (a C loop) and rebuilt from its groups; only other values take the
+# full normaliser, one by one.
+
+
+def _phones(phone: PhoneNormalizer, column: list[str]) -> list[str | None]:
+    if not phone.north_american:
+        return [phone(value) if value else "" for value in column]
+    return [
+        "+1" + (m[1] or m[2]) + m[3] + m[4] if m else (phone(value) if value else "")
+        for m, value in zip(map(_NANP_FULLMATCH, column), column, strict=True)
+    ]
+
+
+def _linkedin_urls(column: list[str]) -> list[str | None]:
+    return [
+        _LINKEDIN_PROFILES + m[1] if m else (normalize_linkedin_url(value)[0] if value else "")
+        for m, value in zip(map(_LINKEDIN_FULLMATCH, column), column, strict=True)
+    ]
+
+
+def _domains(column: list[str]) -> list[str | None]:
+    return [normalize_domain(value) if value else "" for value in column]

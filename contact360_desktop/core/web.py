@@ -12,17 +12,25 @@ from functools import lru_cache
 from typing import Final
 from urllib.parse import urlsplit
 
-__all__ = ["LINKEDIN_NOT_LINKEDIN", "LINKEDIN_NOT_URL", "normalize_domain", "normalize_linkedin_url"]
+__all__ = [
+    "LINKEDIN_NOT_LINKEDIN",
+    "LINKEDIN_NOT_URL",
+    "LINKEDIN_PROFILE_BASE",
+    "LINKEDIN_PROFILE",
+    "normalize_domain",
+    "normalize_linkedin_url",
+]
 
 # Labels of letters/digits/hyphens (Unicode letters allowed: IDN domains), a TLD of
 # letters or a punycode TLD.
 _DOMAIN: Final = re.compile(r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+(?:[^\W\d_]{2,63}|xn--[a-z0-9-]{1,59})")
 _PORT: Final = re.compile(r":\d*$")
 
-_LINKEDIN_PROFILE: Final = re.compile(
+#: A LinkedIn profile address (fullmatch); group 1 is the profile's slug.
+LINKEDIN_PROFILE: Final = re.compile(
     r"(?:https?://)?(?:[a-z]{2,3}\.|www\.)?linkedin\.com/in/([^/?#\s]+)/?(?:[?#]\S*)?", re.IGNORECASE
 )
-_LINKEDIN_BASE: Final = "https://www.linkedin.com"
+LINKEDIN_PROFILE_BASE: Final = "https://www.linkedin.com"
 
 #: Reasons normalize_linkedin_url gives for rejecting a value.
 LINKEDIN_NOT_URL: Final = "not a URL"
@@ -51,9 +59,9 @@ def normalize_domain(value: str) -> str | None:
 
 def normalize_linkedin_url(value: str) -> tuple[str | None, str]:
     """``(url, "")`` as ``https://www.linkedin.com/...``, or ``(None, reason)``."""
-    match = _LINKEDIN_PROFILE.fullmatch(value)
+    match = LINKEDIN_PROFILE.fullmatch(value)
     if match is not None:
-        return f"{_LINKEDIN_BASE}/in/{match.group(1)}", ""
+        return f"{LINKEDIN_PROFILE_BASE}/in/{match.group(1)}", ""
     if any(ch.isspace() for ch in value):
         return None, LINKEDIN_NOT_URL
     text = value if "://" in value else "https://" + value.lstrip("/")
@@ -69,4 +77,4 @@ def normalize_linkedin_url(value: str) -> tuple[str | None, str]:
     path = parts.path.rstrip("/")
     if not path:
         return None, LINKEDIN_NOT_LINKEDIN  # the home page is not anyone's profile
-    return _LINKEDIN_BASE + path, ""
+    return LINKEDIN_PROFILE_BASE + path, ""

@@ -22,18 +22,15 @@ import multiprocessing
 import queue
 import threading
 from collections.abc import Callable, Iterator
+from itertools import islice
 from multiprocessing.connection import Connection
+from operator import itemgetter
 from typing import Any
 
 from contact360_desktop.core.fields import ERROR, MODE_UPSERT
-from contact360_desktop.core.records import CleanContact, RawRecord, RowIssue
-from contact360_desktop.storage.contact_writer import (
-    STAGED_FIELDS,
-    StagedBatch,
-    StagedRow,
-    stage_rows,
-    staged_row,
-)
+from contact360_desktop.core.records import CleanContact, RawRecord, Row, RowIssue, StagedRow
+from contact360_desktop.core.validation import BatchCleaner
+from contact360_desktop.storage.contact_writer import STAGED_FIELDS, StagedBatch, stage_rows, staged_row
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +71,6 @@ def raw_row(header: list[str], values: list[str]) -> dict[str, str]:
 
 
 Validate = Callable[[RawRecord], tuple[CleanContact | None, list[RowIssue]]]
-#: RowValidator.row_cleaner(STAGED_FIELDS): the staged row, or None to call validate.
-FastClean = Callable[[int, int, list[str]], StagedRow | None]
-#: (row_number, line_number, values) as CsvFile.rows gives them.
-Row = tuple[int, int, list[str]]
 
 
 def build_batches(
@@ -86,108 +79,59 @@ def build_batches(
     header: list[str],
     mode: str,
     batch_rows: int = DEFAULT_BATCH_ROWS,
-    fast: FastClean | None = None,
+    clean: BatchCleaner | None = None,
 ) -> Iterator[Batch]:
     """Validate rows (CsvFile.rows) as they stream in and stage every ``batch_rows`` of them.
 
-    Only clean rows (and, when the database may still reject them, their raw cells)
-    are held until the batch is staged: memory is one batch, whatever the file size.
-    ``fast`` (optional) stages the common all-valid row straight from its cells; the
-    rows it declines go through ``validate`` (as a RawRecord, built only for them).
+    Only one batch of rows is held at a time: memory is one batch, whatever the file
+    size. ``clean`` (RowValidator.batch_cleaner, optional) stages the common all-valid
+    rows of a batch column by column; the rows it declines, and every row without it,
+    go through ``validate`` (as a RawRecord, built only for them).
     """
     rows = iter(rows)
-    builder = _BatchBuilder(validate, header, mode, fast)
-    while builder.fill(rows, batch_rows):
-        # Drop the batch's rows (the bulk of its memory) before handing it over: the
-        # consumer may take a whole database round to come back for the next one.
-        batch, builder = builder.finish(), _BatchBuilder(validate, header, mode, fast)
+    while chunk := list(islice(rows, batch_rows)):
+        batch = _BatchBuilder(validate, header, mode, clean).build(chunk)
+        del chunk  # the batch's rows (the bulk of its memory) go before the hand-over
         yield batch
-        del batch
-    if builder.records:
-        batch = builder.finish()
-        del builder
-        yield batch
+        del batch  # the consumer may take a whole database round to come back
 
 
 class _BatchBuilder:
-    def __init__(
-        self, validate: Validate, header: list[str], mode: str, fast: FastClean | None = None
-    ) -> None:
+    def __init__(self, validate: Validate, header: list[str], mode: str, clean: BatchCleaner | None) -> None:
         self.validate = validate
-        self.fast = fast
+        self.clean = clean
         self.header = header
         self.mode = mode
-        self.keep_raw = mode != MODE_UPSERT
-        self.records = 0
-        self.first_row = 0  # row numbers start at 1: 0 is "none yet"
-        self.last_row = 0
-        self.last_line = 0
         self.valid: list[StagedRow] = []
         self.issues: list[RowIssue] = []
         self.raw_rows: dict[int, dict[str, str]] = {}
         self.line_numbers: dict[int, int] = {}
 
-    def fill(self, rows: Iterator[Row], batch_rows: int) -> bool:
-        """:meth:`add` rows until the batch holds ``batch_rows`` (True) or ``rows`` ends (False).
-
-        The loop of the import's reader: the common row (accepted by ``fast``, upsert
-        mode) is handled inline, without a method call per row.
-        """
-        fast = self.fast
-        if fast is None or self.keep_raw:
+    def build(self, rows: list[Row]) -> Batch:
+        """Validate and stage ``rows`` (consecutive records of the file, at least one)."""
+        declined = rows
+        if self.clean is not None:
+            self.valid, declined = self.clean(rows)
+        if declined:
+            checked = []
+            for row_number, line_number, values in declined:
+                contact, issues = self.validate(RawRecord(row_number, line_number, values))
+                self.issues.extend(issues)
+                if contact is not None:
+                    checked.append(staged_row(contact))
+            if checked:  # back into file order: rows of one email merge in it
+                self.valid = sorted([*self.valid, *checked], key=itemgetter(0))
+        if self.mode != MODE_UPSERT:  # the database may still reject a valid row: keep it as read
+            valid_rows = {row[0] for row in self.valid}
             for row_number, line_number, values in rows:
-                self.add(row_number, line_number, values)
-                if self.records >= batch_rows:
-                    return True
-            return False
-        add = self.add
-        keep = self.valid.append
-        count = self.records
-        first_row = self.first_row
-        last_row = last_line = 0
-        try:
-            for last_row, last_line, values in rows:
-                row = fast(last_row, last_line, values)
-                if row is None:
-                    self.records = count
-                    add(last_row, last_line, values)  # validate(); counts the row
-                    count = self.records
-                else:
-                    count += 1
-                    keep(row)
-                if not first_row:
-                    first_row = last_row
-                if count >= batch_rows:
-                    return True
-            return False
-        finally:
-            self.records = count
-            self.first_row = first_row
-            if last_row:
-                self.last_row = last_row
-                self.last_line = last_line
+                if row_number in valid_rows:
+                    self.raw_rows[row_number] = raw_row(self.header, values)
+                    self.line_numbers[row_number] = line_number
+        first_row, _, _ = rows[0]
+        last_row, last_line, _ = rows[-1]
+        return self.finish(first_row, last_row, last_line, len(rows))
 
-    def add(self, row_number: int, line_number: int, values: list[str]) -> None:
-        self.records += 1
-        if not self.first_row:
-            self.first_row = row_number
-        self.last_row = row_number
-        self.last_line = line_number
-        row = self.fast(row_number, line_number, values) if self.fast is not None else None
-        if row is None:
-            contact, row_issues = self.validate(RawRecord(row_number, line_number, values))
-            if row_issues:
-                self.issues.extend(row_issues)
-            if contact is None:
-                return
-            row = staged_row(contact)
-        self.valid.append(row)
-        if self.keep_raw:
-            self.raw_rows[row_number] = raw_row(self.header, values)
-            self.line_numbers[row_number] = line_number
-
-    def finish(self) -> Batch:
-        assert self.first_row, "finish() of an empty batch"
+    def finish(self, first_row: int, last_row: int, last_line: int, records: int) -> Batch:
         raw_rows = self.raw_rows
 
         def duplicate(row: StagedRow, first_row: int) -> RowIssue:
@@ -206,10 +150,10 @@ class _BatchBuilder:
         if staged.issues:
             issues = sorted([*issues, *staged.issues], key=lambda i: i.row_number)
         return Batch(
-            first_row=self.first_row,
-            last_row=self.last_row,
-            last_line=self.last_line,
-            records=self.records,
+            first_row=first_row,
+            last_row=last_row,
+            last_line=last_line,
+            records=records,
             valid=len(self.valid) - len(staged.issues),
             staged=staged,
             issues=issues,
@@ -309,7 +253,7 @@ def _read_in_child(spec: SourceSpec, conn: Connection) -> None:
                 header,
                 spec.mode,
                 spec.batch_rows,
-                validator.row_cleaner(STAGED_FIELDS),
+                validator.batch_cleaner(STAGED_FIELDS),
             )
             for batch in batches:
                 conn.send(batch)

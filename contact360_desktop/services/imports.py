@@ -169,7 +169,7 @@ def run_import(
                         src.header,
                         mode,
                         batch_rows,
-                        validator.row_cleaner(STAGED_FIELDS),
+                        validator.batch_cleaner(STAGED_FIELDS),
                     )
                 )
             with _bulk_load(engine, job, mode, dry_run, skip) as bulk, producer:

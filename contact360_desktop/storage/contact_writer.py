@@ -27,7 +27,7 @@ from typing import Any
 import psycopg
 
 from contact360_desktop.core.fields import CONTACT_FIELDS, MODE_INSERT, MODE_UPDATE, MODE_UPSERT
-from contact360_desktop.core.records import CleanContact, RowIssue
+from contact360_desktop.core.records import CleanContact, RowIssue, StagedRow
 
 #: Contact columns copied from the file, in staging order (email and the company pair apart).
 CONTACT_COLUMNS: tuple[str, ...] = tuple(
@@ -86,9 +86,6 @@ def time_ordered_ids(count: int) -> list[str]:
     return [f"{head}{0x8 << 60 | (start + i):016x}" for i in range(count)]
 
 
-#: One validated row as staged: (row_number, line_number, email, the values of
-#: STAGED_FIELDS in order with "" for blank, the non-blank custom fields or None).
-StagedRow = tuple[int, int, str, tuple[str, ...], dict[str, str] | None]
 StagedDuplicateIssue = Callable[[StagedRow, int], RowIssue]
 
 

@@ -8,8 +8,8 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contact360_desktop.core.emails import _COMMON_ADDRESS, normalize_email
-from contact360_desktop.core.phones import _NANP_NUMBER, PhoneNormalizer
+from contact360_desktop.core.emails import COMMON_ADDRESS, normalize_email
+from contact360_desktop.core.phones import NANP_NUMBER, PhoneNormalizer
 from contact360_desktop.core.web import normalize_domain, normalize_linkedin_url
 
 
@@ -35,7 +35,7 @@ def test_fast_email_path_agrees_with_email_validator(address: str) -> None:
     ["a@b.co", "first.last+tag@sub.example.com", "o'brien@x.ie", "x@example.com", "a" * 64 + "@b.io"],
 )
 def test_common_addresses_take_the_fast_path(address: str) -> None:
-    assert _COMMON_ADDRESS.fullmatch(address)
+    assert COMMON_ADDRESS.fullmatch(address)
     assert normalize_email(address) == (address, "")
 
 
@@ -112,7 +112,7 @@ def test_fast_phone_path_agrees_with_phonenumbers(raw: str, region: str) -> None
     "raw", ["(415) 555-0100", "415-555-0100", "415.555.0100", "+1 415 555 0100", "14155550100"]
 )
 def test_common_north_american_numbers_take_the_fast_path(raw: str) -> None:
-    assert _NANP_NUMBER.fullmatch(raw)
+    assert NANP_NUMBER.fullmatch(raw)
     assert PhoneNormalizer("US")(raw) == "+14155550100"
 
 
