@@ -89,16 +89,25 @@ def build_batches(
     go through ``validate`` (as a RawRecord, built only for them).
     """
     rows = iter(rows)
+    known_companies: set[str] = set()  # staged by earlier batches (contact_writer.stage_rows)
     while chunk := list(islice(rows, batch_rows)):
-        batch = _BatchBuilder(validate, header, mode, clean).build(chunk)
+        batch = _BatchBuilder(validate, header, mode, clean, known_companies).build(chunk)
         del chunk  # the batch's rows (the bulk of its memory) go before the hand-over
         yield batch
         del batch  # the consumer may take a whole database round to come back
 
 
 class _BatchBuilder:
-    def __init__(self, validate: Validate, header: list[str], mode: str, clean: BatchCleaner | None) -> None:
+    def __init__(
+        self,
+        validate: Validate,
+        header: list[str],
+        mode: str,
+        clean: BatchCleaner | None,
+        known_companies: set[str],
+    ) -> None:
         self.validate = validate
+        self.known_companies = known_companies
         self.clean = clean
         self.header = header
         self.mode = mode
@@ -145,7 +154,7 @@ class _BatchBuilder:
                 raw_rows.get(row[0], {}),
             )
 
-        staged = stage_rows(self.valid, self.mode, duplicate)
+        staged = stage_rows(self.valid, self.mode, duplicate, self.known_companies)
         issues = self.issues
         if staged.issues:
             issues = sorted([*issues, *staged.issues], key=lambda i: i.row_number)

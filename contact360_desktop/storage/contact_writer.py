@@ -42,6 +42,7 @@ STAGE_COLUMNS: tuple[str, ...] = (
     "company_name",
     "company_domain",
     "custom_fields",
+    "new_company",
 )
 STAGE_TABLE = "c360_import_stage"
 ERROR_COLUMNS = ("job_id", "row_number", "line_number", "severity", "field", "code", "message", "raw")
@@ -122,9 +123,18 @@ def stage_batch(
 
 
 def stage_rows(
-    rows: Sequence[StagedRow], mode: str, duplicate_issue: StagedDuplicateIssue | None = None
+    rows: Sequence[StagedRow],
+    mode: str,
+    duplicate_issue: StagedDuplicateIssue | None = None,
+    known_companies: set[str] | None = None,
 ) -> StagedBatch:
-    """:func:`stage_batch` for rows already in their staged form (the import's reader)."""
+    """:func:`stage_batch` for rows already in their staged form (the import's reader).
+
+    ``known_companies`` (optional; kept by the caller from batch to batch) holds the
+    companies earlier batches of the same file staged, which exist by now: only rows of
+    other companies are flagged ``new_company``, so the companies upsert looks at those
+    alone (after the first batches, nearly none). See :func:`_new_company_flags`.
+    """
     merged: dict[str, StagedRow] = {}
     rows_by_email: dict[str, list[int]] = {}
     issues: list[RowIssue] = []
@@ -144,8 +154,33 @@ def stage_rows(
             if track_rows:
                 rows_by_email[email].append(row[0])
     emails = sorted(merged)  # index probes and inserts in key order: fewer pages touched
-    ids = time_ordered_ids(len(emails))
-    return StagedBatch(_encode_rows(emails, ids, merged), len(emails), rows_by_email, issues)
+    ordered = list(map(merged.__getitem__, emails))
+    flags = _new_company_flags(ordered, known_companies)
+    payload = _encode_rows(emails, time_ordered_ids(len(emails)), ordered, flags)
+    return StagedBatch(payload, len(emails), rows_by_email, issues)
+
+
+_DOMAIN = STAGED_FIELDS.index("company_domain")
+_NAME = STAGED_FIELDS.index("company_name")
+#: Companies remembered per import (a few MB); past it, new ones are simply always flagged.
+KNOWN_COMPANIES_LIMIT = 100_000
+
+
+def _new_company_flags(rows: list[StagedRow], known: set[str] | None) -> list[str]:
+    """COPY booleans: "t" for a row whose company the upsert must consider, else "f".
+
+    A company is known by its normalised domain, else by its exact name (case kept: a
+    name differing only in case is flagged and left to the database, whose lower() is
+    the judge). Every row of a company new in this batch is flagged, so the upsert
+    still picks the batch's first name for it.
+    """
+    keys = [values[_DOMAIN] or (values[_NAME] and "\x00" + values[_NAME]) for values in map(itemgetter(3), rows)]
+    if known is None:
+        return ["t" if key else "f" for key in keys]
+    flags = ["t" if key and key not in known else "f" for key in keys]
+    if len(known) < KNOWN_COMPANIES_LIMIT:
+        known.update(filter(None, keys))
+    return flags
 
 
 def _merged(earlier: StagedRow, later: StagedRow) -> StagedRow:
@@ -180,17 +215,16 @@ def _custom_json(custom: dict[str, str]) -> str:
     return "{" + ",".join(parts) + "}"
 
 
-def _encode_rows(emails: list[str], ids: list[str], merged: dict[str, StagedRow]) -> bytes:
+def _encode_rows(emails: list[str], ids: list[str], rows: list[StagedRow], flags: list[str]) -> bytes:
     """COPY text format (NULL ''). Rows are joined with tab/newline straight away (by map
     over whole columns: C loops); only when a value holds a tab, newline, CR or backslash
     is the batch escaped instead."""
     if not emails:
         return b""
-    rows = list(map(merged.__getitem__, emails))
     customs = [_custom_json(custom) if custom else "" for custom in map(itemgetter(4), rows)]
     numbers = map(str, map(itemgetter(0), rows))
     values = map("\t".join, map(itemgetter(3), rows))
-    text = "\n".join(map("\t".join, zip(ids, numbers, emails, values, customs, strict=True)))
+    text = "\n".join(map("\t".join, zip(ids, numbers, emails, values, customs, flags, strict=True)))
     count = len(emails)
     if (
         text.count("\t") == count * (len(STAGE_COLUMNS) - 1)
@@ -200,16 +234,17 @@ def _encode_rows(emails: list[str], ids: list[str], merged: dict[str, StagedRow]
         and "\x00" not in text
     ):
         return (text + "\n").encode()
-    escaped = ("\t".join(map(_escape, cells)) for cells in _row_values(emails, ids, merged))
+    escaped = ("\t".join(map(_escape, cells)) for cells in _row_values(emails, ids, rows, flags))
     return "".join(line + "\n" for line in escaped).encode()
 
 
-def _row_values(emails: list[str], ids: list[str], merged: dict[str, StagedRow]) -> Iterator[tuple[str, ...]]:
+def _row_values(
+    emails: list[str], ids: list[str], rows: list[StagedRow], flags: list[str]
+) -> Iterator[tuple[str, ...]]:
     """Each staged row's values in STAGE_COLUMNS order ('' for NULL)."""
-    for email, new_id in zip(emails, ids, strict=True):
-        row = merged[email]
+    for email, new_id, row, flag in zip(emails, ids, rows, flags, strict=True):
         custom = row[4]
-        yield (new_id, str(row[0]), email, *row[3], _custom_json(custom) if custom else "")
+        yield (new_id, str(row[0]), email, *row[3], _custom_json(custom) if custom else "", flag)
 
 
 #: COPY text escapes; NUL is dropped (PostgreSQL text cannot hold it; validation rejects it anyway).
@@ -230,7 +265,8 @@ CREATE TEMP TABLE IF NOT EXISTS {STAGE_TABLE} (
     {", ".join(f"{c} text" for c in CONTACT_COLUMNS)},
     company_name text,
     company_domain text,
-    custom_fields jsonb
+    custom_fields jsonb,
+    new_company boolean NOT NULL
 ) ON COMMIT DELETE ROWS
 """
 
@@ -241,14 +277,15 @@ _EXISTS = "EXISTS (SELECT 1 FROM contacts c WHERE lower(c.email) = s.email)"
 # Companies by normalised domain; rows without a domain by case-insensitive name among
 # domain-less companies (the two unique indexes). Sorted so that concurrent importers lock
 # new keys in the same order. Existing companies are reused as they are: after the first
-# batches nearly every domain exists, so those are filtered out by a probe of the domain
-# index before the sort and the speculative insertion (28 -> 13 ms per 10k-row batch;
-# ON CONFLICT stays for a company another importer adds at the same time).
+# batches nearly every domain exists: the reader flags only rows of companies that no earlier
+# batch of the file staged (new_company), and of those the ones already stored are filtered
+# out by a probe of the domain index before the sort and the speculative insertion (ON
+# CONFLICT stays for a company another importer adds at the same time).
 _UPSERT_COMPANIES_BY_DOMAIN = f"""
 INSERT INTO companies (name, domain)
 SELECT DISTINCT ON (s.company_domain) coalesce(s.company_name, s.company_domain), s.company_domain
 FROM {STAGE_TABLE} s
-WHERE s.company_domain IS NOT NULL
+WHERE s.new_company AND s.company_domain IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM companies c WHERE lower(c.domain) = s.company_domain)
 ORDER BY s.company_domain, s.company_name IS NULL, s.row_number
 ON CONFLICT DO NOTHING
@@ -257,7 +294,7 @@ _UPSERT_COMPANIES_BY_NAME = f"""
 INSERT INTO companies (name)
 SELECT DISTINCT ON (lower(s.company_name)) s.company_name
 FROM {STAGE_TABLE} s
-WHERE s.company_domain IS NULL AND s.company_name IS NOT NULL
+WHERE s.new_company AND s.company_domain IS NULL AND s.company_name IS NOT NULL
 ORDER BY lower(s.company_name), s.row_number
 ON CONFLICT DO NOTHING
 """

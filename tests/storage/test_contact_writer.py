@@ -11,7 +11,7 @@ from sqlalchemy import Engine, text
 
 from contact360_desktop.core.fields import ERROR, MODE_INSERT, MODE_UPDATE, MODE_UPSERT
 from contact360_desktop.core.records import CleanContact, RowIssue
-from contact360_desktop.storage.contact_writer import ContactWriter, WriteResult, stage_batch
+from contact360_desktop.storage.contact_writer import ContactWriter, WriteResult, stage_batch, stage_rows, staged_row
 
 
 @pytest.fixture()
@@ -121,6 +121,35 @@ def test_company_matching_by_domain_then_by_name(clean_db: Engine, write: Any) -
     assert rows["a@x.com"]["company_id"] == rows["b@x.com"]["company_id"]
     assert rows["c@x.com"]["company_id"] == rows["d@x.com"]["company_id"]
     assert rows["e@x.com"]["company"] == "hooli.com"
+    with clean_db.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM companies")).scalar() == 3
+
+
+def test_companies_staged_by_earlier_batches_are_linked_not_looked_up_again(
+    clean_db: Engine, job_id: uuid.UUID
+) -> None:
+    """The reader remembers the companies of earlier batches (known_companies): their rows
+    skip the companies upsert but still link; new ones, and names differing in case, do not skip."""
+    known: set[str] = set()
+    batches = [
+        [contact(1, "a@x.com", company_name="Acme", company_domain="acme.com"), contact(2, "b@x.com", company_name="Globex")],
+        [
+            contact(3, "c@x.com", company_name="Acme Renamed", company_domain="acme.com"),  # known: reused as is
+            contact(4, "d@x.com", company_name="GLOBEX"),  # another key here; the database matches it
+            contact(5, "e@x.com", company_domain="hooli.com"),  # new in this batch
+            contact(6, "f@x.com", company_name="Hooli", company_domain="hooli.com"),  # its first name wins
+        ],
+    ]
+    for rows in batches:
+        staged = stage_rows([staged_row(c) for c in rows], MODE_UPSERT, None, known)
+        with clean_db.connect() as conn, conn.begin():
+            ContactWriter(conn.connection.driver_connection, job_id, MODE_UPSERT, False).write(staged)
+    assert known == {"acme.com", "\x00Globex", "\x00GLOBEX", "hooli.com"}
+    rows = stored(clean_db)
+    assert rows["a@x.com"]["company_id"] == rows["c@x.com"]["company_id"]
+    assert rows["c@x.com"]["company"] == "Acme"
+    assert rows["b@x.com"]["company_id"] == rows["d@x.com"]["company_id"]
+    assert (rows["e@x.com"]["company"], rows["f@x.com"]["company"]) == ("Hooli", "Hooli")
     with clean_db.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM companies")).scalar() == 3
 
