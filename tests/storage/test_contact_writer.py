@@ -11,7 +11,13 @@ from sqlalchemy import Engine, text
 
 from contact360_desktop.core.fields import ERROR, MODE_INSERT, MODE_UPDATE, MODE_UPSERT
 from contact360_desktop.core.records import CleanContact, RowIssue
-from contact360_desktop.storage.contact_writer import ContactWriter, WriteResult, stage_batch, stage_rows, staged_row
+from contact360_desktop.storage.contact_writer import (
+    ContactWriter,
+    WriteResult,
+    stage_batch,
+    stage_rows,
+    staged_row,
+)
 
 
 @pytest.fixture()
