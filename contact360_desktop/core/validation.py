@@ -277,24 +277,8 @@ class RowValidator:
                 if None in column:  # a value that does not parse: a warning, from validate()
                     bad.update(i for i, value in enumerate(column) if value is None)
                 columns[position] = column
-            custom: Iterable[dict[str, str] | None]
-            if not custom_names:
-                custom = repeat(None)
-            elif len(custom_names) == 1:
-                (key,) = custom_names
-                custom = [{key: value} if value else None for value in columns[start]]
-            elif len(custom_names) == 2:  # the dict of each row built directly, keys in column order
-                first, second = custom_names
-                custom = [
-                    ({first: a, second: b} if b else {first: a}) if a else ({second: b} if b else None)
-                    for a, b in zip(columns[start], columns[start + 1], strict=True)
-                ]
-            else:
-                custom = [
-                    dict(compress(zip(custom_names, values, strict=True), values)) or None
-                    for values in zip(*columns[start:], strict=True)
-                ]
-            # Endless repeat() columns stand in for unmapped fields and absent custom fields.
+            custom = _custom_fields(custom_names, columns[start:])
+            # Endless repeat() columns stand in for unmapped fields.
             blank = repeat("")
             fields: Iterable[tuple[str, ...]] = (
                 zip(*[columns[p] if p is not None else blank for p in placed], strict=False) if placed else repeat(())
@@ -427,6 +411,22 @@ _LINKEDIN_PROFILES: Final = LINKEDIN_PROFILE_BASE + "/in/"
 # None for a value that does not parse. The common shape is matched by ``map`` of a
 # compiled pattern (a C loop) and rebuilt from its groups; only other values take the
 # full normaliser, one by one.
+
+
+def _custom_fields(names: tuple[str, ...], columns: list[list[str]]) -> Iterable[dict[str, str] | None]:
+    """Each row's non-empty custom fields (keys in column order), or None: validate()'s dicts."""
+    if not names:
+        return repeat(None)
+    if len(names) == 1:
+        (key,) = names
+        return [{key: value} if value else None for value in columns[0]]
+    if len(names) == 2:  # the common case, built directly
+        first, second = names
+        return [
+            ({first: a, second: b} if b else {first: a}) if a else ({second: b} if b else None)
+            for a, b in zip(columns[0], columns[1], strict=True)
+        ]
+    return [dict(compress(zip(names, values, strict=True), values)) or None for values in zip(*columns, strict=True)]
 
 
 def _phones(phone: PhoneNormalizer, column: list[str]) -> list[str | None]:
