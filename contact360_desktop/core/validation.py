@@ -21,6 +21,7 @@ from contact360_desktop.core.mapping import CUSTOM, ColumnMapping, auto_map, req
 from contact360_desktop.core.phones import NANP_NUMBER, PhoneNormalizer
 from contact360_desktop.core.records import CleanContact, RawRecord, Row, RowIssue, StagedRow
 from contact360_desktop.core.web import (
+    COMMON_WEBSITE,
     LINKEDIN_PROFILE,
     LINKEDIN_PROFILE_BASE,
     normalize_domain,
@@ -405,6 +406,7 @@ def _shorten(value: str, limit: int = 80) -> str:
 _ADDRESS_FULLMATCH: Final = COMMON_ADDRESS.fullmatch
 _NANP_FULLMATCH: Final = NANP_NUMBER.fullmatch
 _LINKEDIN_FULLMATCH: Final = LINKEDIN_PROFILE.fullmatch
+_WEBSITE_FULLMATCH: Final = COMMON_WEBSITE.fullmatch
 _LINKEDIN_PROFILES: Final = LINKEDIN_PROFILE_BASE + "/in/"
 
 # Each takes a column of trimmed values and gives its normalised values: "" for blank,
@@ -446,4 +448,7 @@ def _linkedin_urls(column: list[str]) -> list[str | None]:
 
 
 def _domains(column: list[str]) -> list[str | None]:
-    return [normalize_domain(value) if value else "" for value in column]
+    return [
+        m[1] if m else (normalize_domain(value) if value else "")
+        for m, value in zip(map(_WEBSITE_FULLMATCH, map(str.lower, column)), column, strict=True)
+    ]

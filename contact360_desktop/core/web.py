@@ -13,6 +13,7 @@ from typing import Final
 from urllib.parse import urlsplit
 
 __all__ = [
+    "COMMON_WEBSITE",
     "LINKEDIN_NOT_LINKEDIN",
     "LINKEDIN_NOT_URL",
     "LINKEDIN_PROFILE_BASE",
@@ -25,6 +26,12 @@ __all__ = [
 # letters or a punycode TLD.
 _DOMAIN: Final = re.compile(r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+(?:[^\W\d_]{2,63}|xn--[a-z0-9-]{1,59})")
 _PORT: Final = re.compile(r":\d*$")
+#: The common website or domain, lower-case: an optional http(s) scheme and "www." (taken
+#: for good, as normalize_domain strips them), ASCII labels, a TLD of letters, an optional
+#: path. Group 1 is exactly what normalize_domain gives for it; anything else goes there.
+COMMON_WEBSITE: Final = re.compile(
+    r"(?:https?://)?+(?:www\.)?+((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})(?:[/?#].*)?"
+)
 
 #: A LinkedIn profile address (fullmatch); group 1 is the profile's slug.
 LINKEDIN_PROFILE: Final = re.compile(
@@ -37,7 +44,9 @@ LINKEDIN_NOT_URL: Final = "not a URL"
 LINKEDIN_NOT_LINKEDIN: Final = "not a LinkedIn address"
 
 
-@lru_cache(maxsize=65536)
+# Websites are mostly distinct (8% hits over a 5,000,000-row file at 65,536 entries, which
+# held ~15 MB): the import takes the common shapes by COMMON_WEBSITE; the cache is for the rest.
+@lru_cache(maxsize=16384)
 def normalize_domain(value: str) -> str | None:
     """A bare lower-case domain from a domain, website URL or email address; None if none."""
     text = value.strip().lower()

@@ -162,8 +162,8 @@ def stage_rows(
 
 _DOMAIN = STAGED_FIELDS.index("company_domain")
 _NAME = STAGED_FIELDS.index("company_name")
-#: Companies remembered per import (a few MB); past it, new ones are simply always flagged.
-KNOWN_COMPANIES_LIMIT = 100_000
+#: Companies remembered per import (~6 MB at most); past it, new ones are simply always flagged.
+KNOWN_COMPANIES_LIMIT = 50_000
 
 
 def _new_company_flags(rows: list[StagedRow], known: set[str] | None) -> list[str]:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from contact360_desktop.core.emails import COMMON_ADDRESS, normalize_email
 from contact360_desktop.core.phones import NANP_NUMBER, PhoneNormalizer
-from contact360_desktop.core.web import normalize_domain, normalize_linkedin_url
+from contact360_desktop.core.web import COMMON_WEBSITE, normalize_domain, normalize_linkedin_url
 
 
 # -- email ---------------------------------------------------------------------------
@@ -182,3 +182,28 @@ def test_linkedin_urls_are_normalised(value: str, url: str) -> None:
 )
 def test_values_that_are_not_linkedin_urls(value: str, reason: str) -> None:
     assert normalize_linkedin_url(value) == (None, reason)
+
+
+_website_parts = st.sampled_from(
+    ["https://", "http://", "ftp://", "//", "www.", "www", "acme", "a-b", "-x", "x_y", "ü", "K", "İ", "9"]
+    + [".", "..", ".com", ".co.uk", ".io", ".xn--p1ai", ".c0m", ":8080", "/", "/about?x#y", "?q", "#f"]
+    + ["@", "user:pw@", " ", "\n", "ACME", ".COM", "-"]
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_website_parts, min_size=1, max_size=8).map("".join))
+def test_common_website_shape_gives_what_normalize_domain_gives(value: str) -> None:
+    """The import's column fast path (COMMON_WEBSITE's group 1) never disagrees with normalize_domain."""
+    match = COMMON_WEBSITE.fullmatch(value.strip().lower())
+    if match is not None:
+        assert match[1] == normalize_domain(value)
+
+
+@pytest.mark.parametrize(
+    "value", ["https://www.Acme.com/about", "acme.co.uk", "http://acme.io?x", "www.www.acme.com", "ACME.COM#top"]
+)
+def test_common_websites_take_the_fast_path(value: str) -> None:
+    match = COMMON_WEBSITE.fullmatch(value.lower())
+    assert match is not None and match[1] == normalize_domain(value)
+

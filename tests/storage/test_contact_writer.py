@@ -11,6 +11,7 @@ from sqlalchemy import Engine, text
 
 from contact360_desktop.core.fields import ERROR, MODE_INSERT, MODE_UPDATE, MODE_UPSERT
 from contact360_desktop.core.records import CleanContact, RowIssue
+from contact360_desktop.storage import contact_writer
 from contact360_desktop.storage.contact_writer import (
     ContactWriter,
     WriteResult,
@@ -156,6 +157,25 @@ def test_companies_staged_by_earlier_batches_are_linked_not_looked_up_again(
     assert rows["c@x.com"]["company"] == "Acme"
     assert rows["b@x.com"]["company_id"] == rows["d@x.com"]["company_id"]
     assert (rows["e@x.com"]["company"], rows["f@x.com"]["company"]) == ("Hooli", "Hooli")
+    with clean_db.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM companies")).scalar() == 3
+
+
+def test_companies_past_the_memory_limit_are_left_to_the_database(
+    clean_db: Engine, job_id: uuid.UUID, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once known_companies is full, new companies are flagged in every batch (and still linked once)."""
+    monkeypatch.setattr(contact_writer, "KNOWN_COMPANIES_LIMIT", 1)
+    known: set[str] = set()
+    for number, domain in enumerate(["a.com", "b.com", "b.com", "c.com", "b.com"], start=1):
+        staged = stage_rows(
+            [staged_row(contact(number, f"p{number}@x.com", company_domain=domain))], MODE_UPSERT, None, known
+        )
+        with clean_db.connect() as conn, conn.begin():
+            ContactWriter(conn.connection.driver_connection, job_id, MODE_UPSERT, False).write(staged)
+    assert known == {"a.com"}
+    rows = stored(clean_db)
+    assert len({rows[f"p{n}@x.com"]["company_id"] for n in (2, 3, 5)}) == 1
     with clean_db.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM companies")).scalar() == 3
 
