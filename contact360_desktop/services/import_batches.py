@@ -89,7 +89,10 @@ def build_batches(
     go through ``validate`` (as a RawRecord, built only for them).
     """
     rows = iter(rows)
-    known_companies: set[str] = set()  # staged by earlier batches (contact_writer.stage_rows)
+    # Companies staged by earlier batches (contact_writer.stage_rows). Upserts only: insert and
+    # update modes drop rows the database rejects before the companies upsert, so a company
+    # staged with such a row alone may not exist yet.
+    known_companies: set[str] | None = set() if mode == MODE_UPSERT else None
     while chunk := list(islice(rows, batch_rows)):
         batch = _BatchBuilder(validate, header, mode, clean, known_companies).build(chunk)
         del chunk  # the batch's rows (the bulk of its memory) go before the hand-over
@@ -104,7 +107,7 @@ class _BatchBuilder:
         header: list[str],
         mode: str,
         clean: BatchCleaner | None,
-        known_companies: set[str],
+        known_companies: set[str] | None,
     ) -> None:
         self.validate = validate
         self.known_companies = known_companies

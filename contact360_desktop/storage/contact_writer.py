@@ -309,9 +309,10 @@ LEFT JOIN companies cn ON s.company_domain IS NULL AND cn.domain IS NULL
                       AND lower(cn.name) = lower(s.company_name)
 """
 
-# True when applying src to the stored contact c would change nothing.
+# True when applying src to the stored contact c would change nothing; never NULL (a new
+# value for a field stored as NULL is a change: "= ... IS TRUE", not a NULL that NOT keeps NULL).
 _UNCHANGED = " AND ".join(
-    [f"(src.{col} IS NULL OR src.{col} = c.{col})" for col in (*CONTACT_COLUMNS, "company_id")]
+    [f"(src.{col} IS NULL OR (src.{col} = c.{col}) IS TRUE)" for col in (*CONTACT_COLUMNS, "company_id")]
     + ["c.custom_fields @> src.custom_fields"]
 )
 _CHANGED_SOURCE = f"""

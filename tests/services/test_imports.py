@@ -112,6 +112,20 @@ def test_insert_only_rejects_existing_emails(clean_db: Engine, settings: Setting
     assert (err["row_number"], err["line_number"], err["raw"]["First Name"]) == (1, 2, "Changed")
 
 
+@pytest.mark.parametrize("mode", ["insert", "update"])
+def test_company_of_a_rejected_row_is_created_for_a_later_batch(
+    clean_db: Engine, settings: Settings, tmp_path: Path, mode: str
+) -> None:
+    """A company staged only with rows the database rejects is still created when a later batch needs it."""
+    run(clean_db, settings, write_csv(tmp_path / "a.csv", [["old@example.com", "Old", "", "", "", "", ""]]))
+    rejected = "old@example.com" if mode == "insert" else "zed@example.com"
+    kept = "new@example.com" if mode == "insert" else "old@example.com"
+    rows = [[rejected, "", "", "Hooli", "hooli.com", "", ""], [kept, "", "", "Hooli", "hooli.com", "", ""]]
+    result = run(clean_db, settings, write_csv(tmp_path / "b.csv", rows), batch_rows=1, mode=mode)
+    assert result["rejected"] == 1
+    assert contacts(clean_db)[kept]["company"] == "Hooli"
+
+
 def test_update_only_rejects_unknown_emails(clean_db: Engine, settings: Settings, tmp_path: Path) -> None:
     run(clean_db, settings, write_csv(tmp_path / "a.csv", ROWS[:1]))
     rows = [["zed@example.com", "Zed", "", "", "", "", ""], ["ann@example.com", "Annie", "", "", "", "", ""]]

@@ -85,6 +85,16 @@ def test_insert_then_update_merges_and_never_erases(clean_db: Engine, write: Any
     assert rows["bob@example.com"]["domain"] is None
 
 
+@pytest.mark.parametrize("mode", [MODE_UPSERT, MODE_UPDATE])
+def test_a_value_for_a_field_stored_empty_is_written(clean_db: Engine, write: Any, mode: str) -> None:
+    """The unchanged-row guard must see NULL -> value as a change (in every upsert and in update mode)."""
+    write([contact(1, "ann@example.com", first_name="Ann")])
+    again = write([contact(2, "ann@example.com", first_name="Ann", last_name="Lee", company_domain="acme.com")], mode)
+    assert again.updated == 1
+    ann = stored(clean_db)["ann@example.com"]
+    assert (ann["first_name"], ann["last_name"], ann["domain"]) == ("Ann", "Lee", "acme.com")
+
+
 def test_rows_of_one_email_in_a_batch_merge_left_to_right(clean_db: Engine, write: Any) -> None:
     result = write(
         [
