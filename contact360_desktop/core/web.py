@@ -28,9 +28,10 @@ _DOMAIN: Final = re.compile(r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+(?:[^\W\d_]{2,6
 _PORT: Final = re.compile(r":\d*$")
 #: The common website or domain, lower-case: an optional http(s) scheme and "www." (taken
 #: for good, as normalize_domain strips them), ASCII labels, a TLD of letters, an optional
-#: path. Group 1 is exactly what normalize_domain gives for it; anything else goes there.
+#: path without "@" or ":" (normalize_domain looks for those anywhere). Group 1 is exactly
+#: what normalize_domain gives for it (a property test); anything else goes there.
 COMMON_WEBSITE: Final = re.compile(
-    r"(?:https?://)?+(?:www\.)?+((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})(?:[/?#].*)?"
+    r"(?:https?://)?+(?:www\.)?+((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})(?:[/?#][^@:]*)?"
 )
 
 #: A LinkedIn profile address (fullmatch); group 1 is the profile's slug.

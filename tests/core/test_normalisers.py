@@ -187,11 +187,11 @@ def test_values_that_are_not_linkedin_urls(value: str, reason: str) -> None:
 _website_parts = st.sampled_from(
     ["https://", "http://", "ftp://", "//", "www.", "www", "acme", "a-b", "-x", "x_y", "ü", "K", "İ", "9"]
     + [".", "..", ".com", ".co.uk", ".io", ".xn--p1ai", ".c0m", ":8080", "/", "/about?x#y", "?q", "#f"]
-    + ["@", "user:pw@", " ", "\n", "ACME", ".COM", "-"]
+    + ["@", "user:pw@", " ", "\n", "ACME", ".COM", "-", "://", "/@x", "?to=https://x.io"]
 )
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=2000, deadline=None)
 @given(st.lists(_website_parts, min_size=1, max_size=8).map("".join))
 def test_common_website_shape_gives_what_normalize_domain_gives(value: str) -> None:
     """The import's column fast path (COMMON_WEBSITE's group 1) never disagrees with normalize_domain."""
