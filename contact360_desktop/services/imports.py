@@ -172,8 +172,10 @@ def run_import(
                         validator.batch_cleaner(STAGED_FIELDS),
                     )
                 )
-            with _bulk_load(engine, job, mode, dry_run, skip) as bulk, producer:
-                status = _apply_batches(engine, job, producer, mode, dry_run, bulk)
+            with producer:
+                src.check_decodes()  # a whole-file failure writes nothing, wherever the bad byte is
+                with _bulk_load(engine, job, mode, dry_run, skip) as bulk:
+                    status = _apply_batches(engine, job, producer, mode, dry_run, bulk)
     except FileRejected as exc:
         return _finish(engine, job_id, FAILED, exc.message)
     except (MappingError, templates.TemplateNotFound) as exc:

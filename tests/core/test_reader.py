@@ -101,6 +101,25 @@ def test_invalid_utf8_after_the_sample_fails_with_the_line(write_file: WriteFile
             pass
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
+def test_check_decodes_names_the_exact_line_past_the_sample(write_file: WriteFile, newline: str) -> None:
+    lines = ["email,name", *["a@b.io,Zoë"] * (SAMPLE_BYTES // 10 + 10), "z@b.io,Z\udcebx"]
+    path = write_file(newline.join(lines).encode("utf-8", "surrogateescape") + newline.encode())
+    with open_csv(path) as f, pytest.raises(FileRejected, match=rf"^Line {len(lines)} is not valid utf-8 text \(byte 0xeb\)"):
+        f.check_decodes()
+    good = write_file(newline.join(lines[:-1]).encode("utf-8"))
+    with open_csv(good) as f:
+        f.check_decodes()  # no error
+
+
+def test_check_decodes_utf16_past_the_sample(write_file: WriteFile) -> None:
+    lines = ["email,name", *["a@b.io,Zoë"] * (SAMPLE_BYTES // 20 + 10)]
+    body = "\r\n".join(lines).encode("utf-16-le") + "\r\nz@b.io,".encode("utf-16-le") + b"\x00\xdcA\x00"
+    path = write_file(codecs.BOM_UTF16_LE + body)
+    with open_csv(path) as f, pytest.raises(FileRejected, match=rf"^Line {len(lines) + 1} is not valid utf-16"):
+        f.check_decodes()
+
+
 def test_unknown_encoding_name_is_rejected(write_file: WriteFile) -> None:
     with pytest.raises(FileRejected, match="not a known text encoding"):
         open_csv(write_file("email\na@b.io\n"), encoding="klingon-8")

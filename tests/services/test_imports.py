@@ -167,6 +167,19 @@ def test_whole_file_failures_fail_the_job_and_write_nothing(
     assert contacts(clean_db) == {} and errors(clean_db) == []
 
 
+def test_a_bad_byte_past_the_first_batches_fails_the_job_and_writes_nothing(
+    clean_db: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    """Undecodable text is a whole-file failure even when the format sample (1 MiB) was fine."""
+    good = "".join(f"p{i}@example.com,Zoë,Lee,,,,\n" for i in range(60_000))  # ~1.7 MB, real UTF-8
+    path = tmp_path / "late-bad-byte.csv"
+    path.write_bytes((",".join(HEADER) + "\n" + good).encode("utf-8") + b"late@example.com,Z\xeb,,,,,\n")
+    result = run(clean_db, settings, path, batch_rows=1000)
+    assert result["status"] == "failed"
+    assert "Line 60002 is not valid utf-8 text" in result["message"]
+    assert contacts(clean_db) == {} and errors(clean_db) == []
+
+
 def test_header_only_file_completes_with_no_rows(
     clean_db: Engine, settings: Settings, tmp_path: Path
 ) -> None:
