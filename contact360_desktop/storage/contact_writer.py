@@ -274,6 +274,13 @@ _COPY_STAGE = f"COPY {STAGE_TABLE} ({', '.join(STAGE_COLUMNS)}) FROM STDIN (FORM
 
 _EXISTS = "EXISTS (SELECT 1 FROM contacts c WHERE lower(c.email) = s.email)"
 
+# A dry run writes no contacts, so an email its earlier batches would have created is
+# remembered here (per connection, emptied when the run starts): its later rows count as
+# updates -- or, insert-only, as duplicates -- exactly as in the real import.
+DRY_RUN_SEEN = "c360_dry_run_seen"
+_CREATE_DRY_RUN_SEEN = f'CREATE TEMP TABLE IF NOT EXISTS {DRY_RUN_SEEN} (email text COLLATE "C" PRIMARY KEY)'
+_EXISTS_OR_SEEN = f"({_EXISTS} OR EXISTS (SELECT 1 FROM {DRY_RUN_SEEN} d WHERE d.email = s.email))"
+
 # Companies by normalised domain; rows without a domain by case-insensitive name among
 # domain-less companies (the two unique indexes). Sorted so that concurrent importers lock
 # new keys in the same order. Existing companies are reused as they are: after the first
@@ -384,6 +391,7 @@ class ContactWriter:
         self.mode = mode
         self.dry_run = dry_run
         self.bulk = bulk
+        self._dry_run_started = False
 
     def write(self, batch: StagedBatch) -> WriteResult:
         """Stage and apply one batch. Counts are per distinct email; the caller maps them to rows."""
@@ -398,12 +406,19 @@ class ContactWriter:
             cur.execute(_CREATE_STAGE)
             with cur.copy(_COPY_STAGE) as copy:
                 copy.write(batch.payload)
-            if self.mode == MODE_INSERT:
-                result.rejected_emails = self._remove_stage_rows(cur, _EXISTS)
-            elif self.mode == MODE_UPDATE:
-                result.rejected_emails = self._remove_stage_rows(cur, f"NOT {_EXISTS}")
+            exists = _EXISTS
             if self.dry_run:
-                return self._dry_run_counts(cur, batch, result)
+                exists = _EXISTS_OR_SEEN
+                if not self._dry_run_started:
+                    cur.execute(_CREATE_DRY_RUN_SEEN)
+                    cur.execute(f"TRUNCATE {DRY_RUN_SEEN}")
+                    self._dry_run_started = True
+            if self.mode == MODE_INSERT:
+                result.rejected_emails = self._remove_stage_rows(cur, exists)
+            elif self.mode == MODE_UPDATE:
+                result.rejected_emails = self._remove_stage_rows(cur, f"NOT {exists}")
+            if self.dry_run:
+                return self._dry_run_counts(cur, result)
             cur.execute(_UPSERT_COMPANIES_BY_DOMAIN)
             cur.execute(_UPSERT_COMPANIES_BY_NAME)
             params = {"job": self.job_id}
@@ -424,13 +439,13 @@ class ContactWriter:
         cur.execute(f"DELETE FROM {STAGE_TABLE} s WHERE {condition} RETURNING s.email")
         return [row[0] for row in cur.fetchall()]
 
-    def _dry_run_counts(
-        self, cur: psycopg.Cursor[Any], batch: StagedBatch, result: WriteResult
-    ) -> WriteResult:
-        cur.execute(f"SELECT count(*) FILTER (WHERE {_EXISTS}), count(*) FROM {STAGE_TABLE} s")
+    def _dry_run_counts(self, cur: psycopg.Cursor[Any], result: WriteResult) -> WriteResult:
+        cur.execute(f"SELECT count(*) FILTER (WHERE {_EXISTS_OR_SEEN}), count(*) FROM {STAGE_TABLE} s")
         existing, staged = cur.fetchone() or (0, 0)
         result.updated = int(existing)
         result.inserted = int(staged) - int(existing)
+        if self.mode != MODE_UPDATE:  # the emails this batch would have created
+            cur.execute(f"INSERT INTO {DRY_RUN_SEEN} SELECT email FROM {STAGE_TABLE} ON CONFLICT DO NOTHING")
         cur.execute(f"TRUNCATE {STAGE_TABLE}")
         return result
 

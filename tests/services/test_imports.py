@@ -147,6 +147,20 @@ def test_dry_run_writes_row_errors_but_no_contacts(
         assert conn.execute(text("SELECT count(*) FROM companies")).scalar() == 0
 
 
+@pytest.mark.parametrize("mode", ["upsert", "insert", "update"])
+def test_dry_run_counts_what_the_import_would_do(
+    clean_db: Engine, settings: Settings, tmp_path: Path, mode: str
+) -> None:
+    """Emails repeated across batches count as the real import counts them (not as new twice)."""
+    run(clean_db, settings, write_csv(tmp_path / "seed.csv", [["old@example.com", "Old", "", "", "", "", ""]]))
+    emails = ["a@x.io", "old@example.com", "a@x.io", "b@x.io", "old@example.com", "b@x.io", "zed@x.io", "a@x.io"]
+    path = write_csv(tmp_path / "b.csv", [[e, "N", "", "", "", "", ""] for e in emails])
+    dry = run(clean_db, settings, path, batch_rows=2, mode=mode, dry_run=True)
+    real = run(clean_db, settings, path, batch_rows=2, mode=mode)
+    counts = ("processed_rows", "inserted", "updated", "rejected")
+    assert [dry[k] for k in counts] == [real[k] for k in counts], (dry, real)
+
+
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
