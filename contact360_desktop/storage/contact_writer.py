@@ -333,34 +333,29 @@ _SET_MERGED = ",\n    ".join(
     + ["custom_fields = c.custom_fields || excluded.custom_fields", "updated_at = now()"]
 )
 
-_UPSERT_CONTACTS = f"""
+
+def _upsert_contacts(source: str, conflict_guard: str = "") -> str:
+    """The upsert of ``source`` rows; returns how many were inserted (the others updated)."""
+    return f"""
 WITH written AS (
     INSERT INTO contacts AS c ({", ".join(_INSERT_COLUMNS)})
     SELECT {", ".join(f"src.{col}" for col in _INSERT_COLUMNS[:-1])}, %(job)s
-    FROM ({_CHANGED_SOURCE}) src
+    FROM ({source}) src
     ON CONFLICT (lower(email)) DO UPDATE SET
     {_SET_MERGED}
+    {conflict_guard}
     RETURNING xmax = 0 AS inserted
 )
 SELECT count(*) FILTER (WHERE inserted) FROM written
 """
 
+
+_UPSERT_CONTACTS = _upsert_contacts(_CHANGED_SOURCE)
 # A first load into a (nearly) empty table: almost every row is new, so the pre-filter above
 # would probe the email index once per row for nothing (~1 s per 1M rows). The same guard moves to
 # the conflict arm instead, where only repeated emails meet it (a conflicting row it skips is
 # locked, not rewritten: cheap when conflicts are rare, which is why a re-import keeps the filter).
-_BULK_UPSERT_CONTACTS = f"""
-WITH written AS (
-    INSERT INTO contacts AS c ({", ".join(_INSERT_COLUMNS)})
-    SELECT {", ".join(f"src.{col}" for col in _INSERT_COLUMNS[:-1])}, %(job)s
-    FROM ({_SOURCE}) src
-    ON CONFLICT (lower(email)) DO UPDATE SET
-    {_SET_MERGED}
-    WHERE NOT ({_UNCHANGED.replace("src.", "excluded.")})
-    RETURNING xmax = 0 AS inserted
-)
-SELECT count(*) FILTER (WHERE inserted) FROM written
-"""
+_BULK_UPSERT_CONTACTS = _upsert_contacts(_SOURCE, f"WHERE NOT ({_UNCHANGED.replace('src.', 'excluded.')})")
 
 _INSERT_CONTACTS = f"""
 INSERT INTO contacts AS c ({", ".join(_INSERT_COLUMNS)})
