@@ -190,6 +190,29 @@ def test_companies_past_the_memory_limit_are_left_to_the_database(
         assert conn.execute(text("SELECT count(*) FROM companies")).scalar() == 3
 
 
+def test_company_lookups_probe_the_indexes_whatever_the_statistics(clean_db: Engine) -> None:
+    """Statistics taken when nearly every company had a domain (as early in an import of a
+    LinkedIn-like file): the by-name lookup must still probe the index, not compare each staged
+    row with every domain-less company."""
+    with clean_db.begin() as conn:
+        conn.execute(text("INSERT INTO companies (name, domain) SELECT 'D ' || g, 'd' || g || '.io' FROM generate_series(1, 3000) g"))
+        conn.execute(text("INSERT INTO companies (name) SELECT 'Co ' || g FROM generate_series(1, 5) g"))
+    with clean_db.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("ANALYZE companies"))
+    with clean_db.begin() as conn:
+        conn.execute(text("INSERT INTO companies (name) SELECT 'Co ' || g FROM generate_series(6, 3000) g"))
+    staged = stage_batch([contact(i, f"p{i}@x.com", company_name=f"Co {i}") for i in range(1, 501)], MODE_UPSERT)
+    with clean_db.connect() as conn, conn.begin(), conn.connection.driver_connection.cursor() as cur:
+        cur.execute(contact_writer.BATCH_SETTINGS)
+        cur.execute(contact_writer._CREATE_STAGE)
+        with cur.copy(contact_writer._COPY_STAGE) as copy:
+            copy.write(staged.payload)
+        cur.execute("EXPLAIN " + contact_writer._SOURCE)
+        plan = "\n".join(row[0] for row in cur.fetchall())
+    assert "Index Scan using uq_companies_name_without_domain" in plan, plan
+    assert "Materialize" not in plan and "Seq Scan on companies" not in plan, plan
+
+
 def test_insert_only_rejects_existing_and_repeated_emails(clean_db: Engine, write: Any) -> None:
     write([contact(1, "ann@example.com", first_name="Ann")])
     duplicates: list[int] = []
