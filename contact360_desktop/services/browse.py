@@ -136,7 +136,7 @@ CONTACT_SEARCH_EXPR = (
     "lower(c.email) || E'\\n' || lower(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, ''))"
 )
 #: The predicate of each half of the search index (migration 0006: two halves build on two cores).
-SEARCH_HALF_EXPR = "(hashtext(c.email) & 1)"
+SEARCH_HALF_EXPR = "(length(c.email) & 1)"
 
 
 def contact_search_match(pattern: str) -> str:
