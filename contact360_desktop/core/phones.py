@@ -123,7 +123,7 @@ class PhoneNormalizer:
 
     @property
     def north_american(self) -> bool:
-        """True when the default region dials country code 1 (NANP_SHAPE numbers become +1...)."""
+        """True when the default region dials country code 1 (NANP_NUMBER matches become +1...)."""
         return self._nanp
 
     def __call__(self, raw: str) -> str | None:

@@ -379,14 +379,14 @@ def _undecodable(path: str, fmt: FileFormat, offset: int) -> FileRejected:
             last = text[-1:]
         raw.seek(offset)
         byte = raw.read(1)
-    return FileRejected(
-        f"Line {breaks + 1} is not valid {fmt.encoding} text (byte 0x{byte[0] if byte else 0:02x}). "
-        "Choose the file's encoding and import it again."
-    )
+    return _not_text(fmt.encoding, breaks + 1, byte[0] if byte else 0)
 
 
 def _decode_failure(exc: UnicodeDecodeError, encoding: str, line: int) -> FileRejected:
-    byte = exc.object[exc.start] if exc.start < len(exc.object) else 0
+    return _not_text(encoding, line, exc.object[exc.start] if exc.start < len(exc.object) else 0)
+
+
+def _not_text(encoding: str, line: int, byte: int) -> FileRejected:
     return FileRejected(
         f"Line {line} is not valid {encoding} text (byte 0x{byte:02x}). "
         "Choose the file's encoding and import it again."

@@ -78,15 +78,15 @@ def build_batches(
     validate: Validate,
     header: list[str],
     mode: str,
-    batch_rows: int = DEFAULT_BATCH_ROWS,
-    clean: BatchCleaner | None = None,
+    batch_rows: int,
+    clean: BatchCleaner,
 ) -> Iterator[Batch]:
     """Validate rows (CsvFile.rows) as they stream in and stage every ``batch_rows`` of them.
 
     Only one batch of rows is held at a time: memory is one batch, whatever the file
-    size. ``clean`` (RowValidator.batch_cleaner, optional) stages the common all-valid
-    rows of a batch column by column; the rows it declines, and every row without it,
-    go through ``validate`` (as a RawRecord, built only for them).
+    size. ``clean`` (RowValidator.batch_cleaner) stages the common all-valid rows of a
+    batch column by column; the rows it declines go through ``validate`` (as a RawRecord,
+    built only for them).
     """
     rows = iter(rows)
     # Companies staged by earlier batches (contact_writer.stage_rows). Upserts only: insert and
@@ -94,84 +94,66 @@ def build_batches(
     # staged with such a row alone may not exist yet.
     known_companies: set[str] | None = set() if mode == MODE_UPSERT else None
     while chunk := list(islice(rows, batch_rows)):
-        batch = _BatchBuilder(validate, header, mode, clean, known_companies).build(chunk)
+        batch = _build_batch(chunk, validate, header, mode, clean, known_companies)
         del chunk  # the batch's rows (the bulk of its memory) go before the hand-over
         yield batch
         del batch  # the consumer may take a whole database round to come back
 
 
-class _BatchBuilder:
-    def __init__(
-        self,
-        validate: Validate,
-        header: list[str],
-        mode: str,
-        clean: BatchCleaner | None,
-        known_companies: set[str] | None,
-    ) -> None:
-        self.validate = validate
-        self.known_companies = known_companies
-        self.clean = clean
-        self.header = header
-        self.mode = mode
-        self.valid: list[StagedRow] = []
-        self.issues: list[RowIssue] = []
-        self.raw_rows: dict[int, dict[str, str]] = {}
-        self.line_numbers: dict[int, int] = {}
+def _build_batch(
+    rows: list[Row],
+    validate: Validate,
+    header: list[str],
+    mode: str,
+    clean: BatchCleaner,
+    known_companies: set[str] | None,
+) -> Batch:
+    """Validate and stage ``rows`` (consecutive records of the file, at least one)."""
+    valid, declined = clean(rows)
+    issues: list[RowIssue] = []
+    checked = []
+    for row_number, line_number, values in declined:
+        contact, row_issues = validate(RawRecord(row_number, line_number, values))
+        issues.extend(row_issues)
+        if contact is not None:
+            checked.append(staged_row(contact))
+    if checked:  # back into file order: rows of one email merge in it
+        valid = sorted([*valid, *checked], key=itemgetter(0))
+    raw_rows: dict[int, dict[str, str]] = {}
+    line_numbers: dict[int, int] = {}
+    if mode != MODE_UPSERT:  # the database may still reject a valid row: keep it as read
+        valid_rows = {row[0] for row in valid}
+        for row_number, line_number, values in rows:
+            if row_number in valid_rows:
+                raw_rows[row_number] = raw_row(header, values)
+                line_numbers[row_number] = line_number
 
-    def build(self, rows: list[Row]) -> Batch:
-        """Validate and stage ``rows`` (consecutive records of the file, at least one)."""
-        declined = rows
-        if self.clean is not None:
-            self.valid, declined = self.clean(rows)
-        if declined:
-            checked = []
-            for row_number, line_number, values in declined:
-                contact, issues = self.validate(RawRecord(row_number, line_number, values))
-                self.issues.extend(issues)
-                if contact is not None:
-                    checked.append(staged_row(contact))
-            if checked:  # back into file order: rows of one email merge in it
-                self.valid = sorted([*self.valid, *checked], key=itemgetter(0))
-        if self.mode != MODE_UPSERT:  # the database may still reject a valid row: keep it as read
-            valid_rows = {row[0] for row in self.valid}
-            for row_number, line_number, values in rows:
-                if row_number in valid_rows:
-                    self.raw_rows[row_number] = raw_row(self.header, values)
-                    self.line_numbers[row_number] = line_number
-        first_row, _, _ = rows[0]
-        last_row, last_line, _ = rows[-1]
-        return self.finish(first_row, last_row, last_line, len(rows))
-
-    def finish(self, first_row: int, last_row: int, last_line: int, records: int) -> Batch:
-        raw_rows = self.raw_rows
-
-        def duplicate(row: StagedRow, first_row: int) -> RowIssue:
-            return RowIssue(
-                row[0],
-                row[1],
-                ERROR,
-                "email",
-                "duplicate",
-                f"{row[2]} is already imported by row {first_row} of this file (insert-only import)",
-                raw_rows.get(row[0], {}),
-            )
-
-        staged = stage_rows(self.valid, self.mode, duplicate, self.known_companies)
-        issues = self.issues
-        if staged.issues:
-            issues = sorted([*issues, *staged.issues], key=lambda i: i.row_number)
-        return Batch(
-            first_row=first_row,
-            last_row=last_row,
-            last_line=last_line,
-            records=records,
-            valid=len(self.valid) - len(staged.issues),
-            staged=staged,
-            issues=issues,
-            raw_rows=raw_rows,
-            line_numbers=self.line_numbers,
+    def duplicate(row: StagedRow, first_row: int) -> RowIssue:
+        return RowIssue(
+            row[0],
+            row[1],
+            ERROR,
+            "email",
+            "duplicate",
+            f"{row[2]} is already imported by row {first_row} of this file (insert-only import)",
+            raw_rows.get(row[0], {}),
         )
+
+    staged = stage_rows(valid, mode, duplicate, known_companies)
+    if staged.issues:
+        issues = sorted([*issues, *staged.issues], key=lambda i: i.row_number)
+    last_row, last_line, _ = rows[-1]
+    return Batch(
+        first_row=rows[0][0],
+        last_row=last_row,
+        last_line=last_line,
+        records=len(rows),
+        valid=len(valid) - len(staged.issues),
+        staged=staged,
+        issues=issues,
+        raw_rows=raw_rows,
+        line_numbers=line_numbers,
+    )
 
 
 _DONE = object()
