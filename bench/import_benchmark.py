@@ -66,6 +66,27 @@ def _recreate_database(url: str) -> None:
     engine.dispose()
 
 
+def _timed_copy(dsn: str, path: Path, columns: sql.Composable, options: str) -> float:
+    """Seconds to COPY the file's bytes into a new unindexed table ``bench_raw (columns)``."""
+    with psycopg.connect(dsn) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_raw")
+        conn.execute(sql.SQL("CREATE TABLE bench_raw ({})").format(columns))
+        conn.commit()
+        started = time.perf_counter()
+        with (
+            conn.cursor() as cur,
+            path.open("rb") as fh,
+            cur.copy(f"COPY bench_raw FROM STDIN ({options})") as copy,
+        ):
+            while chunk := fh.read(1 << 20):
+                copy.write(chunk)
+        conn.commit()
+        elapsed = time.perf_counter() - started
+        conn.execute("DROP TABLE bench_raw")
+        conn.commit()
+    return elapsed
+
+
 def raw_copy(dsn: str, path: Path) -> float:
     """Seconds to COPY the file into an unindexed text table, as it is.
 
@@ -73,20 +94,8 @@ def raw_copy(dsn: str, path: Path) -> float:
     holds): the bad rows with extra cells would stop a per-column CSV COPY, and this
     is the cheaper COPY of the two, so the ratio it gives is a conservative one.
     """
-    with psycopg.connect(dsn) as conn:
-        conn.execute("DROP TABLE IF EXISTS bench_raw_copy; CREATE TABLE bench_raw_copy (line text)")
-        conn.commit()
-        started = time.perf_counter()
-        with conn.cursor() as cur, path.open("rb") as fh:
-            options = "FORMAT csv, HEADER true, DELIMITER E'\\x01', QUOTE E'\\x02'"
-            with cur.copy(f"COPY bench_raw_copy (line) FROM STDIN ({options})") as copy:
-                while chunk := fh.read(1 << 20):
-                    copy.write(chunk)
-        conn.commit()
-        elapsed = time.perf_counter() - started
-        conn.execute("DROP TABLE bench_raw_copy")
-        conn.commit()
-    return elapsed
+    options = "FORMAT csv, HEADER true, DELIMITER E'\\x01', QUOTE E'\\x02'"
+    return _timed_copy(dsn, path, sql.SQL("line text"), options)
 
 
 def per_column_input(path: Path) -> tuple[Path, list[str], int]:
@@ -120,23 +129,7 @@ def raw_copy_columns(dsn: str, path: Path, header: list[str]) -> float:
     columns = sql.SQL(", ").join(
         sql.SQL("{} text").format(sql.Identifier(f"c{i}")) for i in range(len(header))
     )
-    with psycopg.connect(dsn) as conn:
-        conn.execute("DROP TABLE IF EXISTS bench_raw_columns")
-        conn.execute(sql.SQL("CREATE TABLE bench_raw_columns ({})").format(columns))
-        conn.commit()
-        started = time.perf_counter()
-        with (
-            conn.cursor() as cur,
-            path.open("rb") as fh,
-            cur.copy("COPY bench_raw_columns FROM STDIN (FORMAT csv, HEADER true)") as copy,
-        ):
-            while chunk := fh.read(1 << 20):
-                copy.write(chunk)
-        conn.commit()
-        elapsed = time.perf_counter() - started
-        conn.execute("DROP TABLE bench_raw_columns")
-        conn.commit()
-    return elapsed
+    return _timed_copy(dsn, path, columns, "FORMAT csv, HEADER true")
 
 
 def run_child(job_id: str) -> None:
