@@ -22,7 +22,7 @@ import multiprocessing
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from itertools import islice
+from itertools import count, islice
 from multiprocessing.connection import Connection
 from operator import itemgetter
 from typing import Any
@@ -30,7 +30,7 @@ from typing import Any
 from contact360_desktop.core.fields import ERROR, MODE_UPSERT
 from contact360_desktop.core.records import CleanContact, RawRecord, Row, RowIssue, StagedRow
 from contact360_desktop.core.validation import BatchCleaner
-from contact360_desktop.storage.contact_writer import STAGED_FIELDS, StagedBatch, stage_rows, staged_row
+from contact360_desktop.storage.staging import STAGED_FIELDS, StagedBatch, stage_rows, staged_row
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,8 @@ def build_batches(
     mode: str,
     batch_rows: int,
     clean: BatchCleaner,
+    part: int = 0,
+    parts: int = 1,
 ) -> Iterator[Batch]:
     """Validate rows (CsvFile.rows) as they stream in and stage every ``batch_rows`` of them.
 
@@ -89,11 +91,18 @@ def build_batches(
     built only for them).
     """
     rows = iter(rows)
-    # Companies staged by earlier batches (contact_writer.stage_rows). Upserts only: insert and
+    # Companies staged by earlier batches (staging.stage_rows). Upserts only: insert and
     # update modes drop rows the database rejects before the companies upsert, so a company
     # staged with such a row alone may not exist yet.
     known_companies: set[str] | None = set() if mode == MODE_UPSERT else None
-    while chunk := list(islice(rows, batch_rows)):
+    for index in count():
+        if index % parts != part:  # another reader's batch: parse past it
+            if sum(1 for _ in islice(rows, batch_rows)) < batch_rows:
+                return
+            continue
+        chunk = list(islice(rows, batch_rows))
+        if not chunk:
+            return
         batch = _build_batch(chunk, validate, header, mode, clean, known_companies)
         del chunk  # the batch's rows (the bulk of its memory) go before the hand-over
         yield batch
@@ -220,6 +229,9 @@ class SourceSpec:
     skip: int
     mode: str
     batch_rows: int = DEFAULT_BATCH_ROWS
+    #: This reader builds batches part, part + parts, part + 2 * parts, ... of the file.
+    part: int = 0
+    parts: int = 1
 
 
 #: The reader child runs a full garbage collection after sending this many batches.
@@ -255,6 +267,8 @@ def _read_in_child(spec: SourceSpec, conn: Connection) -> None:
                 spec.mode,
                 spec.batch_rows,
                 validator.batch_cleaner(STAGED_FIELDS),
+                spec.part,
+                spec.parts,
             )
             for sent, batch in enumerate(batches, start=1):
                 conn.send(batch)
@@ -278,37 +292,52 @@ _DONE_MARK = "contact360:import-reader:done"
 
 
 class ProcessBatchProducer:
-    """Reads and validates in a child process ('spawn': safe with threads, same on every OS).
+    """Reads and validates in child processes ('spawn': safe with threads, same on every OS).
 
-    Same interface as BatchProducer. Closing early (cancel, a database error) ends
-    the child; an exception raised in the child is re-raised by the iteration.
+    Same interface as BatchProducer. With ``readers`` children, child k builds batches
+    k, k + readers, ... (each parses the whole file, ~10% of a batch's cost, and skips
+    the others' batches) and the iteration takes them in turn: file order, row numbers
+    and checkpoints are exactly one reader's. Closing early (cancel, a database error)
+    ends the children; an exception raised in a child is re-raised in its turn.
     """
 
-    def __init__(self, spec: SourceSpec) -> None:
+    def __init__(self, spec: SourceSpec, readers: int = 1) -> None:
         ctx = multiprocessing.get_context("spawn")
-        self._conn, child_conn = ctx.Pipe(duplex=False)
-        self._child_conn = child_conn
-        self._process = ctx.Process(
-            target=_read_in_child, args=(spec, child_conn), name="contact360-import-reader", daemon=True
-        )
-        self.pid: int | None = None
+        self._conns: list[Connection] = []
+        self._child_conns: list[Connection] = []
+        self._processes = []
+        for part in range(readers):
+            conn, child_conn = ctx.Pipe(duplex=False)
+            self._conns.append(conn)
+            self._child_conns.append(child_conn)
+            self._processes.append(
+                ctx.Process(
+                    target=_read_in_child,
+                    args=(dataclasses.replace(spec, part=part, parts=readers), child_conn),
+                    name=f"contact360-import-reader-{part}",
+                    daemon=True,
+                )
+            )
+        self.pids: list[int] = []
         self._closed = False
 
     def __enter__(self) -> ProcessBatchProducer:
-        self._process.start()
-        self.pid = self._process.pid
-        self._child_conn.close()  # the child holds its end; EOF then means the child is gone
+        for process, child_conn in zip(self._processes, self._child_conns, strict=True):
+            process.start()
+            self.pids.append(process.pid or 0)
+            child_conn.close()  # the child holds its end; EOF then means the child is gone
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
     def __iter__(self) -> Iterator[Batch]:
-        while True:
+        for turn in count():
+            part = turn % len(self._conns)
             try:
-                item = self._conn.recv()
+                item = self._conns[part].recv()
             except EOFError:
-                code = self._process.exitcode
+                code = self._processes[part].exitcode
                 raise RuntimeError(
                     f"the import's reader process ended unexpectedly (exit code {code})"
                 ) from None
@@ -320,18 +349,19 @@ class ProcessBatchProducer:
             del item  # not held while the next batch is awaited
 
     def close(self) -> None:
-        """End the child (it may be blocked sending a batch nobody will read) and reap it."""
+        """End the children (one may be blocked sending a batch nobody will read) and reap them."""
         if self._closed:
             return
         self._closed = True
-        self._conn.close()
-        if self.pid is None:  # never started
-            return
-        self._process.join(timeout=5)
-        if self._process.exitcode is None:
-            self._process.terminate()
-            self._process.join(timeout=5)
-        self._process.close()
+        for conn in self._conns:
+            conn.close()
+        started = [p for p in self._processes if p.pid is not None]
+        for process in started:
+            process.join(timeout=5)
+            if process.exitcode is None:
+                process.terminate()
+                process.join(timeout=5)
+            process.close()
 
 
 def can_use_child_process() -> bool:

@@ -50,7 +50,7 @@ def test_the_child_process_reads_and_is_gone_afterwards(
     result = run(clean_db, settings, write_csv(tmp_path / "a.csv", ROWS), batch_rows=2)
     assert (result["status"], result["inserted"], result["rejected"]) == ("completed", 2, 2)
     assert len(process_reader) == 1
-    reader_pid = process_reader[0].pid
+    reader_pid = process_reader[0].pids[0]
     assert reader_pid is not None
     assert reader_pid not in {c.pid for c in psutil.Process().children()}
 

@@ -11,14 +11,9 @@ from sqlalchemy import Engine, text
 
 from contact360_desktop.core.fields import ERROR, MODE_INSERT, MODE_UPDATE, MODE_UPSERT
 from contact360_desktop.core.records import CleanContact, RowIssue
-from contact360_desktop.storage import contact_writer
-from contact360_desktop.storage.contact_writer import (
-    ContactWriter,
-    WriteResult,
-    stage_batch,
-    stage_rows,
-    staged_row,
-)
+from contact360_desktop.storage import contact_writer, staging
+from contact360_desktop.storage.contact_writer import ContactWriter, WriteResult
+from contact360_desktop.storage.staging import stage_batch, stage_rows, staged_row
 
 
 @pytest.fixture()
@@ -175,7 +170,7 @@ def test_companies_past_the_memory_limit_are_left_to_the_database(
     clean_db: Engine, job_id: uuid.UUID, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Once known_companies is full, new companies are flagged in every batch (and still linked once)."""
-    monkeypatch.setattr(contact_writer, "KNOWN_COMPANIES_LIMIT", 1)
+    monkeypatch.setattr(staging, "KNOWN_COMPANIES_LIMIT", 1)
     known: set[str] = set()
     for number, domain in enumerate(["a.com", "b.com", "b.com", "c.com", "b.com"], start=1):
         staged = stage_rows(
@@ -290,7 +285,7 @@ def test_writes_row_issues(clean_db: Engine, job_id: uuid.UUID) -> None:
 def test_custom_json_is_valid_json_of_the_dict(custom: dict[str, str]) -> None:
     import json
 
-    from contact360_desktop.storage.contact_writer import _custom_json
+    from contact360_desktop.storage.staging import _custom_json
 
     encoded = _custom_json(custom)
     assert json.loads(encoded) == custom
