@@ -144,7 +144,7 @@ def run_child(job_id: str) -> None:
     settings = load_settings()
     engine = get_engine(settings)
     samples: list[float] = []
-    total_samples: list[float] = []  # this process and its reader child together
+    total_samples: list[float] = []  # this process and its reader children together
     done = threading.Event()
 
     def sample() -> None:
@@ -167,7 +167,7 @@ def run_child(job_id: str) -> None:
     seconds = time.perf_counter() - started
     done.set()
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the reader process, when there is one
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the reader processes (CPU summed, RSS the max)
     result = {
         "status": status,
         "seconds": seconds,
@@ -214,7 +214,10 @@ def timed_import(url: str, path: Path, label: str, py_spy: Path | None) -> dict[
     engine = make_engine(url)
     with session_scope(engine) as session:
         job_id = str(create_import_job(session, ImportRequest(path=path, user="bench")).id)
-    cmd = [sys.executable, __file__, "--child", job_id]
+    # Run by -c, not as a script: the reader processes (spawned) re-import a __main__ file, and this
+    # one's imports (psycopg, ~20 MB) would then weigh on them as a worker's __main__ does not.
+    code = "import sys; from bench.import_benchmark import run_child; run_child(sys.argv[1])"
+    cmd = [sys.executable, "-c", code, job_id]
     if py_spy is not None:
         spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
         out = py_spy / f"{label}.svg"
@@ -246,11 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--file", type=Path, help="CSV to import (generated when missing)")
     parser.add_argument("--py-spy", type=Path, metavar="DIR", help="record flame graphs of each import here")
-    parser.add_argument("--child", metavar="JOB_ID", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.child:
-        run_child(args.child)
-        return 0
 
     url = os.environ.get("CONTACT360_DATABASE_URL")
     if not url:
@@ -317,13 +316,13 @@ def main(argv: list[str] | None = None) -> int:
             f"rejected {job['rejected']:,}, warnings {job['warnings']:,}"
         )
         print(
-            f"{label} CPU: importer process {result['cpu_s']:.1f} s, its reader process "
+            f"{label} CPU: importer process {result['cpu_s']:.1f} s, its reader processes "
             f"{result['child_cpu_s']:.1f} s, its PostgreSQL backends {result['backend_cpu_s']:.1f} s "
             f"(wall {result['seconds']:.1f} s)"
         )
         print(
-            f"{label} peak RSS: importer {result['max_rss_mb']:.0f} MB, reader process "
-            f"{result['child_max_rss_mb']:.0f} MB, both together (sampled) "
+            f"{label} peak RSS: importer {result['max_rss_mb']:.0f} MB, largest reader process "
+            f"{result['child_max_rss_mb']:.0f} MB, importer and readers together (sampled) "
             f"{max(result['total_rss_samples_mb'] or [0]):.0f} MB"  # type: ignore[arg-type]
         )
         samples = result["rss_samples_mb"]

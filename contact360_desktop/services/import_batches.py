@@ -6,12 +6,13 @@ size. Everything heavy per row happens here, off the connection's thread: valida
 merging rows per email, encoding the COPY payload.
 
 Two producers with one interface: :class:`BatchProducer` (a thread; small files, where
-starting a process would cost more than it saves) and :class:`ProcessBatchProducer` (a
-child process; big files). A thread shares the GIL with the thread driving
+starting a process would cost more than it saves) and :class:`ProcessBatchProducer`
+(child processes; big files). A thread shares the GIL with the thread driving
 PostgreSQL, so the reader's ~12 µs of Python per row and the driver's own work run
-one after the other on one core; the child process puts the reading on the machine's
-other core. It reads the file sequentially and sends whole batches, in file order,
-through a pipe: file order, row numbers and checkpoints are exactly the thread's.
+one after the other on one core; child processes put the reading on the other cores.
+Each child reads the whole file sequentially but validates and stages only its share
+of the batches (k, k + n, ...), sent whole through a pipe and taken in turn: file
+order, row numbers and checkpoints are exactly the thread's.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
-"""The import with its reading and validation in a child process (big files) behaves as with the thread.
+"""The import with its reading and validation in child processes (big files) behaves as with the thread.
 
 The rule, resume and cancel tests of test_imports run again here with the child-process
-reader forced on for every file, plus what only a child process can get wrong: an
-exception raised while reading reaches the job, and the child is gone afterwards.
+readers forced on for every file -- one of them, and three taking turns -- plus what only
+child processes can get wrong: an exception raised while reading reaches the job, and
+the children are gone afterwards.
 """
 
 from __future__ import annotations
@@ -28,10 +29,11 @@ from tests.services.test_imports import (  # noqa: F401 - collected again, with 
 )
 
 
-@pytest.fixture(autouse=True)
-def process_reader(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Every import reads in a child process; the producers started are recorded."""
+@pytest.fixture(autouse=True, params=[1, 3], ids=["1-reader", "3-readers"])
+def process_reader(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> list[Any]:
+    """Every import reads in child processes; the producers started are recorded."""
     monkeypatch.setattr(imports, "READER_PROCESS_MIN_ROWS", 0)
+    monkeypatch.setattr(imports, "READER_PROCESSES", request.param)
     started: list[Any] = []
     real = import_batches.ProcessBatchProducer
 
