@@ -158,6 +158,9 @@ def run_import(
     mode = options.get("mode") or MODE_UPSERT
     dry_run = bool(options.get("dry_run"))
     skip = int((job.checkpoint or {}).get("row", 0))
+    if dry_run and skip:
+        _restart_dry_run(engine, job_id)
+        skip = 0
     if reader is None:
         big = (job.total_rows or 0) - skip >= READER_PROCESS_MIN_ROWS
         reader = "process" if big and can_use_child_process() else "thread"
@@ -378,6 +381,22 @@ def _cancel_requested(conn: Connection, job_id: uuid.UUID) -> bool:
             text("SELECT cancel_requested FROM contact_import_jobs WHERE id = :id"), {"id": job_id}
         ).scalar()
     )
+
+
+def _restart_dry_run(engine: Engine, job_id: uuid.UUID) -> None:
+    """A dry run resumes from its first row: which emails its earlier batches would have
+    created lived only in its lost connection (ContactWriter's dry-run memory), and without
+    them later rows would count as new (insert-only: not as duplicates). It wrote nothing
+    but row errors, so starting over costs one re-read of the file."""
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM contact_import_errors WHERE job_id = :id"), {"id": job_id})
+        conn.execute(
+            text(
+                "UPDATE contact_import_jobs SET processed_rows = 0, inserted = 0, updated = 0, rejected = 0, "
+                "warnings = 0, checkpoint = '{}'::jsonb WHERE id = :id"
+            ),
+            {"id": job_id},
+        )
 
 
 def _advance(conn: Connection, job_id: uuid.UUID, batch: Batch, p: _Progress) -> None:

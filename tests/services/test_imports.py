@@ -261,6 +261,43 @@ def test_resume_after_k_batches_equals_an_uninterrupted_run(
     assert "Resumed after row 30" in resumed["message"]
 
 
+@pytest.mark.parametrize("mode", ["upsert", "insert"])
+def test_a_resumed_dry_run_counts_as_an_uninterrupted_one(
+    clean_db: Engine, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """Emails that batches before the crash would have created still count as existing after it."""
+    path = write_csv(tmp_path / "many.csv", _many_rows(100))
+    whole = run(clean_db, settings, path, batch_rows=11, mode=mode, dry_run=True)
+    whole_errors = _snapshot(clean_db)[1]
+    job_id = start(clean_db, path, mode=mode, dry_run=True)
+    real_write = imports._write_batch
+    calls = {"n": 0}
+
+    def dies_in_batch_4(*args: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise ConnectionError("worker died")
+        return real_write(*args)
+
+    monkeypatch.setattr(imports, "_write_batch", dies_in_batch_4)
+    with pytest.raises(ConnectionError):
+        run_import(clean_db, job_id, settings, batch_rows=11)
+    # Row 35 repeats the email of row 32: one batch before the crash, the other after it.
+    assert job(clean_db, job_id)["processed_rows"] == 33
+    monkeypatch.setattr(imports, "_write_batch", real_write)
+    assert run_import(clean_db, job_id, settings, batch_rows=11) == "completed"
+    resumed = job(clean_db, job_id)
+    for key in ("processed_rows", "inserted", "updated", "rejected", "warnings"):
+        assert resumed[key] == whole[key], key
+    with clean_db.connect() as conn:
+        errors_of_job = conn.execute(
+            text("SELECT row_number, code FROM contact_import_errors WHERE job_id = :id ORDER BY row_number"),
+            {"id": job_id},
+        ).all()
+    assert errors_of_job == list(whole_errors)  # the first run's errors, once each
+    assert contacts(clean_db) == {}
+
+
 def test_cancel_stops_at_the_next_batch_and_keeps_committed_rows(
     clean_db: Engine, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
