@@ -62,8 +62,8 @@ from contact360_desktop.storage.staging import STAGED_FIELDS
 
 log = logging.getLogger(__name__)
 
-#: Imports of at least this many (estimated) rows read and validate in a child process:
-#: starting it costs ~0.5 s, the second core it brings pays that back from ~20k rows.
+#: Imports of at least this many (estimated) rows read and validate in child processes:
+#: starting one costs ~0.5 s, the second core it brings pays that back from ~20k rows.
 READER_PROCESS_MIN_ROWS = 50_000
 #: Reader processes of such an import. Reading and validating is ~60% of a big import's CPU
 #: and the database's share runs alongside: two readers take turns batch by batch (a 1M-row

@@ -4,8 +4,8 @@
 merges rows that share an email and encodes them as one ``COPY`` payload;
 :class:`ContactWriter` (runs on the database connection) COPYs that payload into a
 temporary staging table and applies it with a few set-based statements, inside the
-  caller's transaction: companies by domain else by name, contacts by email, then the
-  row errors by COPY. Nothing here commits.
+caller's transaction: companies by domain else by name, contacts by email, then the
+row errors by COPY. Nothing here commits.
 
 Rows whose values would not change a stored contact are filtered out before the
 upsert, so a re-import neither rewrites nor locks them (they still count as updated).
