@@ -14,8 +14,6 @@ import codecs
 from dataclasses import dataclass
 from typing import Final
 
-from charset_normalizer import from_bytes
-
 from contact360_desktop.core.errors import FileRejected
 
 __all__ = [
@@ -148,6 +146,8 @@ def _bomless_utf16(sample: bytes) -> str | None:
 
 
 def _legacy_codepage(sample: bytes) -> str:
+    from charset_normalizer import from_bytes  # here: readers of an already detected file skip it (~3 MB)
+
     best = from_bytes(sample).best()
     if best is None:
         raise FileRejected(

@@ -17,8 +17,6 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Final
 
-from rapidfuzz import fuzz, process
-
 from contact360_desktop.core import synonyms
 from contact360_desktop.core.errors import FileRejected, MappingError
 from contact360_desktop.core.fields import CONTACT_FIELDS
@@ -122,6 +120,9 @@ def match_column(name: str) -> ColumnTarget:
         field_name, weight, method = known
         return ColumnTarget(name, field_name, weight, method)
     if len(key) >= _FUZZY_MIN_LENGTH:
+        # Imported here: the import's reader processes unpickle mappings but never match (~8 MB each).
+        from rapidfuzz import fuzz, process
+
         best = process.extractOne(key, _FUZZY_CHOICES, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD)
         if best is not None:
             choice, score, _ = best
