@@ -65,10 +65,10 @@ log = logging.getLogger(__name__)
 #: Imports of at least this many (estimated) rows read and validate in child processes:
 #: starting one costs ~0.5 s, the second core it brings pays that back from ~20k rows.
 READER_PROCESS_MIN_ROWS = 50_000
-#: Reader processes of such an import. Reading and validating is ~60% of a big import's CPU
-#: and the database's share runs alongside: two readers take turns batch by batch (a 1M-row
-#: re-import went from 27.8 s to 21.1 s on 2 cores), one more each would add its memory
-#: (~60 MB) for little, as PostgreSQL then has the cores.
+#: Reader processes of such an import. Reading and validating is ~40% of a big import's CPU
+#: and runs alongside the database's share: two readers taking turns batch by batch cut a
+#: 1M-row re-import on 2 cores from 20.0-20.2 s to 17.4-17.9 s (a fresh import, bound by
+#: PostgreSQL's CPU, stays at ~27 s). More would only add memory while PostgreSQL has the cores.
 READER_PROCESSES = min(2, os.cpu_count() or 1)
 #: Bytes sampled to estimate the row count before the exact one is known.
 _ESTIMATE_SAMPLE = 1 << 20
