@@ -228,6 +228,20 @@ def _snapshot(engine: Engine) -> tuple[Any, Any]:
     return people, errs
 
 
+def _worker_dies_in_batch(monkeypatch: pytest.MonkeyPatch, n: int) -> None:
+    """The n-th batch the import writes raises, as when its worker dies there (once)."""
+    real_write = imports._write_batch
+    calls = {"n": 0}
+
+    def write(*args: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == n:
+            raise ConnectionError("worker died")
+        return real_write(*args)
+
+    monkeypatch.setattr(imports, "_write_batch", write)
+
+
 def test_resume_after_k_batches_equals_an_uninterrupted_run(
     clean_db: Engine, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -238,21 +252,11 @@ def test_resume_after_k_batches_equals_an_uninterrupted_run(
 
     truncate_app_tables(clean_db)
     job_id = start(clean_db, path)
-    real_write = imports._write_batch
-    calls = {"n": 0}
-
-    def dies_in_batch_4(*args: Any) -> Any:
-        calls["n"] += 1
-        if calls["n"] == 4:
-            raise ConnectionError("worker died")
-        return real_write(*args)
-
-    monkeypatch.setattr(imports, "_write_batch", dies_in_batch_4)
+    _worker_dies_in_batch(monkeypatch, 4)
     with pytest.raises(ConnectionError):
         run_import(clean_db, job_id, settings, batch_rows=10)
     halfway = job(clean_db, job_id)
     assert (halfway["status"], halfway["processed_rows"]) == ("processing", 30)
-    monkeypatch.setattr(imports, "_write_batch", real_write)
     assert run_import(clean_db, job_id, settings, batch_rows=10) == "completed"
     resumed = job(clean_db, job_id)
     assert _snapshot(clean_db) == expected
@@ -270,21 +274,11 @@ def test_a_resumed_dry_run_counts_as_an_uninterrupted_one(
     whole = run(clean_db, settings, path, batch_rows=11, mode=mode, dry_run=True)
     whole_errors = _snapshot(clean_db)[1]
     job_id = start(clean_db, path, mode=mode, dry_run=True)
-    real_write = imports._write_batch
-    calls = {"n": 0}
-
-    def dies_in_batch_4(*args: Any) -> Any:
-        calls["n"] += 1
-        if calls["n"] == 4:
-            raise ConnectionError("worker died")
-        return real_write(*args)
-
-    monkeypatch.setattr(imports, "_write_batch", dies_in_batch_4)
+    _worker_dies_in_batch(monkeypatch, 4)
     with pytest.raises(ConnectionError):
         run_import(clean_db, job_id, settings, batch_rows=11)
     # Row 35 repeats the email of row 32: one batch before the crash, the other after it.
     assert job(clean_db, job_id)["processed_rows"] == 33
-    monkeypatch.setattr(imports, "_write_batch", real_write)
     assert run_import(clean_db, job_id, settings, batch_rows=11) == "completed"
     resumed = job(clean_db, job_id)
     for key in ("processed_rows", "inserted", "updated", "rejected", "warnings"):
@@ -406,7 +400,6 @@ def test_bulk_import_defers_secondary_indexes_and_rebuilds_them(
         run_import(clean_db, job_id, settings, batch_rows=10)
     assert seen[0] == set()  # loading without them
     assert _secondary_indexes(clean_db) == before  # rebuilt although the run failed
-    monkeypatch.setattr(imports, "_write_batch", real_write)
     assert run_import(clean_db, job_id, settings, batch_rows=10) == "completed"
     assert _secondary_indexes(clean_db) == before
     with clean_db.connect() as conn:
