@@ -120,7 +120,7 @@ def match_column(name: str) -> ColumnTarget:
         field_name, weight, method = known
         return ColumnTarget(name, field_name, weight, method)
     if len(key) >= _FUZZY_MIN_LENGTH:
-        # Imported here: the import's reader processes unpickle mappings but never match (~8 MB each).
+        # Imported here: the import's reader processes unpickle mappings but never match (~4 MB each).
         from rapidfuzz import fuzz, process
 
         best = process.extractOne(key, _FUZZY_CHOICES, scorer=fuzz.ratio, score_cutoff=FUZZY_THRESHOLD)
