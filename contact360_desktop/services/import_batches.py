@@ -243,8 +243,8 @@ GC_EVERY_BATCHES = 20
 def _read_in_child(spec: SourceSpec, conn: Connection) -> None:
     """Child process body: stream the file's batches to the parent, then _DONE or the exception.
 
-    ``conn.send`` blocks while the parent is still applying the previous batch (a pipe
-    holds 64 KiB, a batch is megabytes), so the child is at most one batch ahead.
+    ``conn.send`` blocks until the parent takes the batch in its turn (a pipe holds
+    64 KiB, a batch is megabytes), so a child is at most one of its batches ahead.
     """
     import gc
 
