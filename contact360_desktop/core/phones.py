@@ -23,7 +23,7 @@ from typing import Any, Final
 
 import phonenumbers
 
-__all__ = ["NANP_NUMBER", "PhoneNormalizer"]
+__all__ = ["NANP_NUMBER", "PhoneNormalizer", "nanp_e164"]
 
 # A North American number: optional 1 or +1, area code and exchange starting 2-9,
 # common separators. Anything fancier (extensions, letters, dots in odd places) goes
@@ -33,6 +33,11 @@ NANP_NUMBER: Final = re.compile(
     r"\s*(?:\+?1[ .-]?)?(?:\(([2-9]\d\d)\)|([2-9]\d\d))[ .-]?([2-9]\d\d)[ .-]?(\d{4})\s*", re.ASCII
 )
 _CACHE_LIMIT: Final = 100_000
+
+
+def nanp_e164(match: re.Match[str]) -> str:
+    """The E.164 form of a NANP_NUMBER match."""
+    return "+1" + (match[1] or match[2]) + match[3] + match[4]
 _MISSING: Final = object()
 
 # "+", then digits with single spaces, hyphens or dots between them; nothing else (no
@@ -130,7 +135,7 @@ class PhoneNormalizer:
         if self._nanp:
             match = NANP_NUMBER.fullmatch(raw)
             if match is not None:
-                return "+1" + (match[1] or match[2]) + match[3] + match[4]
+                return nanp_e164(match)
         if raw[:1] == "+":
             e164 = _international(raw)
             if e164 is not _MISSING:

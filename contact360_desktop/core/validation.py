@@ -18,12 +18,12 @@ from typing import Any, Final
 from contact360_desktop.core.emails import COMMON_ADDRESS, normalize_email
 from contact360_desktop.core.fields import ERROR, FIELD_LIMITS, WARNING
 from contact360_desktop.core.mapping import CUSTOM, ColumnMapping, auto_map, require_email
-from contact360_desktop.core.phones import NANP_NUMBER, PhoneNormalizer
+from contact360_desktop.core.phones import NANP_NUMBER, PhoneNormalizer, nanp_e164
 from contact360_desktop.core.records import CleanContact, RawRecord, Row, RowIssue, StagedRow
 from contact360_desktop.core.web import (
     COMMON_WEBSITE,
     LINKEDIN_PROFILE,
-    LINKEDIN_PROFILE_BASE,
+    LINKEDIN_PROFILES,
     normalize_domain,
     normalize_linkedin_url,
 )
@@ -407,7 +407,6 @@ _ADDRESS_FULLMATCH: Final = COMMON_ADDRESS.fullmatch
 _NANP_FULLMATCH: Final = NANP_NUMBER.fullmatch
 _LINKEDIN_FULLMATCH: Final = LINKEDIN_PROFILE.fullmatch
 _WEBSITE_FULLMATCH: Final = COMMON_WEBSITE.fullmatch
-_LINKEDIN_PROFILES: Final = LINKEDIN_PROFILE_BASE + "/in/"
 
 # Each takes a column of trimmed values and gives its normalised values: "" for blank,
 # None for a value that does not parse. The common shape is matched by ``map`` of a
@@ -435,14 +434,14 @@ def _phones(phone: PhoneNormalizer, column: list[str]) -> list[str | None]:
     if not phone.north_american:
         return [phone(value) if value else "" for value in column]
     return [
-        "+1" + (m[1] or m[2]) + m[3] + m[4] if m else (phone(value) if value else "")
+        nanp_e164(m) if m else (phone(value) if value else "")
         for m, value in zip(map(_NANP_FULLMATCH, column), column, strict=True)
     ]
 
 
 def _linkedin_urls(column: list[str]) -> list[str | None]:
     return [
-        _LINKEDIN_PROFILES + m[1] if m else (normalize_linkedin_url(value)[0] if value else "")
+        LINKEDIN_PROFILES + m[1] if m else (normalize_linkedin_url(value)[0] if value else "")
         for m, value in zip(map(_LINKEDIN_FULLMATCH, column), column, strict=True)
     ]
 

@@ -16,8 +16,8 @@ __all__ = [
     "COMMON_WEBSITE",
     "LINKEDIN_NOT_LINKEDIN",
     "LINKEDIN_NOT_URL",
-    "LINKEDIN_PROFILE_BASE",
     "LINKEDIN_PROFILE",
+    "LINKEDIN_PROFILES",
     "normalize_domain",
     "normalize_linkedin_url",
 ]
@@ -39,6 +39,8 @@ LINKEDIN_PROFILE: Final = re.compile(
     r"(?:https?://)?(?:[a-z]{2,3}\.|www\.)?linkedin\.com/in/([^/?#\s]+)/?(?:[?#]\S*)?", re.IGNORECASE
 )
 LINKEDIN_PROFILE_BASE: Final = "https://www.linkedin.com"
+#: What a profile's slug is appended to.
+LINKEDIN_PROFILES: Final = LINKEDIN_PROFILE_BASE + "/in/"
 
 #: Reasons normalize_linkedin_url gives for rejecting a value.
 LINKEDIN_NOT_URL: Final = "not a URL"
@@ -71,7 +73,7 @@ def normalize_linkedin_url(value: str) -> tuple[str | None, str]:
     """``(url, "")`` as ``https://www.linkedin.com/...``, or ``(None, reason)``."""
     match = LINKEDIN_PROFILE.fullmatch(value)
     if match is not None:
-        return f"{LINKEDIN_PROFILE_BASE}/in/{match.group(1)}", ""
+        return LINKEDIN_PROFILES + match.group(1), ""
     if any(ch.isspace() for ch in value):
         return None, LINKEDIN_NOT_URL
     text = value if "://" in value else "https://" + value.lstrip("/")

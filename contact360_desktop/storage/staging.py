@@ -48,8 +48,6 @@ class StagedBatch:
     issues: list[RowIssue]
 
 
-DuplicateIssue = Callable[[CleanContact, int], RowIssue]
-
 #: The file's fields in staging order (after id, row_number and email).
 STAGED_FIELDS: tuple[str, ...] = (*CONTACT_COLUMNS, "company_name", "company_domain")
 _BLANKS = ("",) * len(STAGED_FIELDS)
@@ -80,33 +78,17 @@ def staged_row(contact: CleanContact) -> StagedRow:
     )
 
 
-def stage_batch(
-    contacts: Sequence[CleanContact], mode: str, duplicate_issue: DuplicateIssue | None = None
-) -> StagedBatch:
-    """Merge rows per email in file order and encode them for COPY, sorted by email.
-
-    ``duplicate_issue(contact, first_row)`` builds the RowIssue for a repeated email in
-    insert mode (the caller knows the raw row); other modes merge repeats: later
-    non-blank values win, and blanks never erase (CleanContact omits blanks).
-    """
-    on_duplicate: StagedDuplicateIssue | None = None
-    if duplicate_issue is not None:
-        by_row = {contact.row_number: contact for contact in contacts}
-        report = duplicate_issue
-
-        def on_duplicate(row: StagedRow, first_row: int) -> RowIssue:
-            return report(by_row[row[0]], first_row)
-
-    return stage_rows([staged_row(contact) for contact in contacts], mode, on_duplicate)
-
-
 def stage_rows(
     rows: Sequence[StagedRow],
     mode: str,
     duplicate_issue: StagedDuplicateIssue | None = None,
     known_companies: set[str] | None = None,
 ) -> StagedBatch:
-    """:func:`stage_batch` for rows already in their staged form (the import's reader).
+    """Merge rows per email in file order and encode them for COPY, sorted by email.
+
+    ``duplicate_issue(row, first_row)`` builds the RowIssue for a repeated email in insert
+    mode (the caller knows the raw row); other modes merge repeats: later non-blank values
+    win, and blanks never erase.
 
     ``known_companies`` (optional; kept by the caller from batch to batch) holds the
     companies earlier batches of the same file staged, which exist by now: only rows of

@@ -13,7 +13,11 @@ from contact360_desktop.core.fields import ERROR, MODE_INSERT, MODE_UPDATE, MODE
 from contact360_desktop.core.records import CleanContact, RowIssue
 from contact360_desktop.storage import contact_writer, staging
 from contact360_desktop.storage.contact_writer import ContactWriter, WriteResult
-from contact360_desktop.storage.staging import stage_batch, stage_rows, staged_row
+from contact360_desktop.storage.staging import StagedBatch, stage_rows, staged_row
+
+
+def _stage(contacts: list[CleanContact], mode: str, duplicate_issue: Any = None) -> StagedBatch:
+    return stage_rows([staged_row(c) for c in contacts], mode, duplicate_issue)
 
 
 @pytest.fixture()
@@ -34,7 +38,7 @@ def write(clean_db: Engine, job_id: uuid.UUID, request: pytest.FixtureRequest) -
     def _write(contacts: list[CleanContact], mode: str = MODE_UPSERT, dry_run: bool = False) -> WriteResult:
         with clean_db.connect() as conn, conn.begin():
             writer = ContactWriter(conn.connection.driver_connection, job_id, mode, dry_run, bulk=request.param)
-            return writer.write(stage_batch(contacts, mode))
+            return writer.write(_stage(contacts, mode))
 
     yield _write
 
@@ -196,7 +200,7 @@ def test_company_lookups_probe_the_indexes_whatever_the_statistics(clean_db: Eng
         conn.execute(text("ANALYZE companies"))
     with clean_db.begin() as conn:
         conn.execute(text("INSERT INTO companies (name) SELECT 'Co ' || g FROM generate_series(6, 3000) g"))
-    staged = stage_batch([contact(i, f"p{i}@x.com", company_name=f"Co {i}") for i in range(1, 501)], MODE_UPSERT)
+    staged = _stage([contact(i, f"p{i}@x.com", company_name=f"Co {i}") for i in range(1, 501)], MODE_UPSERT)
     with clean_db.connect() as conn, conn.begin(), conn.connection.driver_connection.cursor() as cur:
         cur.execute(contact_writer.BATCH_SETTINGS)
         cur.execute(contact_writer._CREATE_STAGE)
@@ -211,16 +215,14 @@ def test_company_lookups_probe_the_indexes_whatever_the_statistics(clean_db: Eng
 def test_insert_only_rejects_existing_and_repeated_emails(clean_db: Engine, write: Any) -> None:
     write([contact(1, "ann@example.com", first_name="Ann")])
     duplicates: list[int] = []
-    staged = stage_batch(
+    staged = _stage(
         [
             contact(1, "ann@example.com", first_name="Changed"),
             contact(2, "new@example.com"),
             contact(3, "new@example.com", first_name="Again"),
         ],
         MODE_INSERT,
-        lambda c, first: (
-            duplicates.append(c.row_number) or RowIssue(c.row_number, 0, ERROR, "email", "duplicate", "", {})
-        ),
+        lambda row, first: (duplicates.append(row[0]) or RowIssue(row[0], 0, ERROR, "email", "duplicate", "", {})),
     )
     assert duplicates == [3] and len(staged.issues) == 1
     with clean_db.connect() as conn, conn.begin():
