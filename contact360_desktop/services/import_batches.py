@@ -30,7 +30,7 @@ from typing import Any
 
 from contact360_desktop.core.fields import ERROR, MODE_UPSERT
 from contact360_desktop.core.records import CleanContact, RawRecord, Row, RowIssue, StagedRow
-from contact360_desktop.core.validation import BatchCleaner
+from contact360_desktop.core.validation import BatchCleaner, column_keys
 from contact360_desktop.storage.staging import STAGED_FIELDS, StagedBatch, stage_rows, staged_row
 
 log = logging.getLogger(__name__)
@@ -64,10 +64,11 @@ class Batch:
         return len({i.row_number for i in self.issues if i.severity == ERROR})
 
 
-def raw_row(header: list[str], values: list[str]) -> dict[str, str]:
-    """The row as read, header name -> value (extra cells as _extra_N), for error records."""
-    row = {name: (values[i] if i < len(values) else "") for i, name in enumerate(header)}
-    for extra, value in enumerate(values[len(header) :], start=1):
+def raw_row(keys: list[str], values: list[str]) -> dict[str, str]:
+    """The row as read, column key -> value (extra cells as _extra_N), for error records:
+    the keys of core.validation.column_keys, as RowValidator's own row errors use."""
+    row = {name: (values[i] if i < len(values) else "") for i, name in enumerate(keys)}
+    for extra, value in enumerate(values[len(keys) :], start=1):
         row[f"_extra_{extra}"] = value
     return row
 
@@ -93,6 +94,7 @@ def build_batches(
     built only for them).
     """
     rows = iter(rows)
+    keys = column_keys(header)
     # Companies staged by earlier batches (staging.stage_rows). Upserts only: insert and
     # update modes drop rows the database rejects before the companies upsert, so a company
     # staged with such a row alone may not exist yet.
@@ -105,7 +107,7 @@ def build_batches(
         chunk = list(islice(rows, batch_rows))
         if not chunk:
             return
-        batch = _build_batch(chunk, validate, header, mode, clean, known_companies)
+        batch = _build_batch(chunk, validate, keys, mode, clean, known_companies)
         del chunk  # the batch's rows (the bulk of its memory) go before the hand-over
         yield batch
         del batch  # the consumer may take a whole database round to come back
@@ -114,7 +116,7 @@ def build_batches(
 def _build_batch(
     rows: list[Row],
     validate: Validate,
-    header: list[str],
+    keys: list[str],
     mode: str,
     clean: BatchCleaner,
     known_companies: set[str] | None,
@@ -136,7 +138,7 @@ def _build_batch(
         valid_rows = {row[0] for row in valid}
         for row_number, line_number, values in rows:
             if row_number in valid_rows:
-                raw_rows[row_number] = raw_row(header, values)
+                raw_rows[row_number] = raw_row(keys, values)
                 line_numbers[row_number] = line_number
 
     def duplicate(row: StagedRow, first_row: int) -> RowIssue:

@@ -112,6 +112,19 @@ def test_insert_only_rejects_existing_emails(clean_db: Engine, settings: Setting
     assert (err["row_number"], err["line_number"], err["raw"]["First Name"]) == (1, 2, "Changed")
 
 
+def test_rows_the_database_rejects_keep_every_column_as_other_row_errors_do(
+    clean_db: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    """Two columns named "Phone": the raw row keeps both, keyed as the validator keys them."""
+    header = ["Email", "Phone", "Phone"]
+    run(clean_db, settings, write_csv(tmp_path / "a.csv", [["ann@example.com", "", ""]], header))
+    rows = [["ann@example.com", "415 555 0100", "415 555 0199"], ["bad", "1", "2"]]
+    run(clean_db, settings, write_csv(tmp_path / "b.csv", rows, header), mode="insert")
+    raws = {e["code"]: e["raw"] for e in errors(clean_db)}
+    assert raws["duplicate"] == {"Email": "ann@example.com", "Phone": "415 555 0100", "Phone (2)": "415 555 0199"}
+    assert set(raws["duplicate"]) == set(raws["email_invalid"])
+
+
 @pytest.mark.parametrize("mode", ["insert", "update"])
 def test_company_of_a_rejected_row_is_created_for_a_later_batch(
     clean_db: Engine, settings: Settings, tmp_path: Path, mode: str
