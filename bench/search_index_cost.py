@@ -1,4 +1,4 @@
-"""What the search index (ix_contacts_search_0/1, migrations 0005 and 0006) costs an import.
+"""What the search index (ix_contacts_search_0/1, migrations 0005 to 0007) costs an import.
 
     CONTACT360_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/c360_bench_searchidx \\
         python bench/search_index_cost.py [--rows 200000] [--rounds 2]

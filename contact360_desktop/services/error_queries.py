@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, Text, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
+from contact360_desktop.services.browse import escape_like
 from contact360_desktop.storage.models import ImportError_
 
 #: Default page size of :func:`error_page`.
@@ -54,10 +55,6 @@ def _as_uuid(job_id: uuid.UUID | str) -> uuid.UUID:
     return job_id if isinstance(job_id, uuid.UUID) else uuid.UUID(str(job_id))
 
 
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _filtered(stmt: Select[Any], job_id: uuid.UUID, flt: ErrorFilter) -> Select[Any]:
     stmt = stmt.where(ImportError_.job_id == job_id)
     if flt.severity:
@@ -66,7 +63,7 @@ def _filtered(stmt: Select[Any], job_id: uuid.UUID, flt: ErrorFilter) -> Select[
         stmt = stmt.where(ImportError_.field == flt.field)
     search = (flt.search or "").strip()
     if search:
-        pattern = f"%{_escape_like(search)}%"
+        pattern = f"%{escape_like(search)}%"
         stmt = stmt.where(
             or_(
                 ImportError_.message.ilike(pattern, escape="\\"),

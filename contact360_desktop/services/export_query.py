@@ -30,7 +30,7 @@ from contact360_desktop.core.export_format import (
     ColumnSpec,
     FormatOptions,
 )
-from contact360_desktop.services.browse import contact_search_match
+from contact360_desktop.services.browse import contact_search, escape_like
 
 #: Filter keys a selection may use (the GUI and CLI build these dicts).
 FILTER_KEYS = ("search", "company", "country", "created_from", "created_to", "import_job")
@@ -129,10 +129,10 @@ class Selection:
         lit = sql.Literal(value)
         if name == "search":
             if contacts:
-                # The same condition as the GUI's search, so the trigram index serves both.
-                lowered = sql.Literal("%" + _escape_like(str(value).strip().lower()) + "%")
-                return sql.SQL(contact_search_match("{p}")).format(p=lowered)
-            pattern = sql.Literal("%" + _escape_like(str(value)) + "%")
+                # The same condition as the GUI's search, so the same indexes serve both.
+                condition, patterns = contact_search(str(value), "{{{}}}".format)
+                return sql.SQL(condition).format(**{k: sql.Literal(v) for k, v in patterns.items()})
+            pattern = sql.Literal("%" + escape_like(str(value)) + "%")
             return sql.SQL("(co.name ILIKE {p} OR co.domain ILIKE {p})").format(p=pattern)
         if name == "company":
             company_id = _as_uuid(value)
@@ -155,10 +155,6 @@ class Selection:
                 "EXISTS (SELECT 1 FROM contacts x WHERE x.company_id = co.id AND x.created_by_job = {v})"
             ).format(v=job)
         raise ValueError(f"unknown filter {name!r}; known: {', '.join(FILTER_KEYS)}")
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _as_uuid(value: Any) -> uuid.UUID | None:
