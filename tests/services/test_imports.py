@@ -387,6 +387,13 @@ def _secondary_indexes(engine: Engine) -> set[str]:
         )
 
 
+def _primary_key(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return conn.execute(
+            text("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'contacts'::regclass AND contype = 'p'")
+        ).scalar()
+
+
 def test_bulk_import_defers_secondary_indexes_and_rebuilds_them(
     clean_db: Engine, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -413,8 +420,13 @@ def test_bulk_import_defers_secondary_indexes_and_rebuilds_them(
         run_import(clean_db, job_id, settings, batch_rows=10)
     assert seen[0] == set()  # loading without them
     assert _secondary_indexes(clean_db) == before  # rebuilt although the run failed
+    assert _primary_key(clean_db) == "PRIMARY KEY (id)"
+    keys: list[str | None] = []
+    monkeypatch.setattr(imports, "_write_batch", lambda *a: (keys.append(_primary_key(clean_db)), real_write(*a))[1])
     assert run_import(clean_db, job_id, settings, batch_rows=10) == "completed"
+    assert keys and set(keys) == {None}  # the primary key was deferred too
     assert _secondary_indexes(clean_db) == before
+    assert _primary_key(clean_db) == "PRIMARY KEY (id)"
     with clean_db.connect() as conn:
         assert (
             conn.execute(
@@ -445,3 +457,16 @@ def test_small_import_into_a_big_table_keeps_the_indexes(
     rows = [[f"n{i}@example.com", "N", "", "", "", "", ""] for i in range(12)]
     assert run(clean_db, settings, write_csv(tmp_path / "small.csv", rows))["inserted"] == 12
     assert seen == [before]
+
+
+def test_a_primary_key_index_built_before_a_crash_becomes_the_primary_key(clean_db: Engine, tmp_path: Path) -> None:
+    """The restore died after building contacts_pkey but before promoting it: the next one promotes it."""
+    from contact360_desktop.storage import import_indexes
+
+    job_id = start(clean_db, write_csv(tmp_path / "a.csv", [["a@example.com", "A", "", "", "", "", ""]]))
+    assert "contacts_pkey" in import_indexes.defer_indexes(clean_db, job_id)
+    with clean_db.begin() as conn:
+        conn.execute(text("CREATE UNIQUE INDEX contacts_pkey ON contacts (id)"))
+    assert "contacts_pkey" not in import_indexes.restore_deferred_indexes(clean_db)  # found, not rebuilt
+    assert _primary_key(clean_db) == "PRIMARY KEY (id)"
+    assert _secondary_indexes(clean_db)

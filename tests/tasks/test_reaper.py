@@ -99,9 +99,17 @@ def test_indexes_deferred_by_a_dead_bulk_import_are_rebuilt(app: TaskApp, clean_
                 ).scalars()
             )
 
+    def primary_key() -> str | None:
+        with clean_db.connect() as conn:
+            return conn.execute(
+                text("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'contacts'::regclass AND contype = 'p'")
+            ).scalar()
+
     before = secondary_indexes()
     job_id = create_job(clean_db, rows=10, batch=5)
-    assert set(defer_indexes(clean_db, job_id)) == before  # the import died right after this
+    assert set(defer_indexes(clean_db, job_id)) == before | {"contacts_pkey"}  # the import died after this
     assert secondary_indexes() == set()
+    assert primary_key() is None
     Reaper(app, clean_db).sweep()
     assert secondary_indexes() == before
+    assert primary_key() == "PRIMARY KEY (id)"
