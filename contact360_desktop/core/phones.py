@@ -33,12 +33,13 @@ NANP_NUMBER: Final = re.compile(
     r"\s*(?:\+?1[ .-]?)?(?:\(([2-9]\d\d)\)|([2-9]\d\d))[ .-]?([2-9]\d\d)[ .-]?(\d{4})\s*", re.ASCII
 )
 _CACHE_LIMIT: Final = 100_000
+_MISSING: Final = object()
 
 
 def nanp_e164(match: re.Match[str]) -> str:
     """The E.164 form of a NANP_NUMBER match."""
     return "+1" + (match[1] or match[2]) + match[3] + match[4]
-_MISSING: Final = object()
+
 
 # "+", then digits with single spaces, hyphens or dots between them; nothing else (no
 # letters, extensions or brackets, which phonenumbers interprets).

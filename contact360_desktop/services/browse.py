@@ -159,10 +159,10 @@ def contact_search(search: str, placeholder: Callable[[str], str]) -> tuple[str,
     domain_arm = f"{EMAIL_DOMAIN_EXPR} LIKE {placeholder('domain')}"
     if not at:
         words = escape_like(query)
-        params = {"words": f"%{words}%", "domain": f"{words}%", "company": f"%{words}%"}
+        params = {"words": f"%{words}%", "domain": f"{words}%"}
         company_arm = (
             "c.company_id = ANY (ARRAY(SELECT s.id FROM companies s "
-            f"WHERE lower(s.name) LIKE {placeholder('company')}))"
+            f"WHERE lower(s.name) LIKE {placeholder('words')}))"
         )
         return f"({_search_halves(placeholder)} OR {domain_arm} OR {company_arm})", params
     params = {"domain": f"{escape_like(domain)}%"}

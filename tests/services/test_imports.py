@@ -15,6 +15,7 @@ from contact360_desktop.services import imports, templates
 from contact360_desktop.services.imports import ImportRequest, create_import_job, run_import
 from contact360_desktop.settings import Settings
 from contact360_desktop.storage.db import session_scope
+from tests.contact_indexes import primary_key, secondary_indexes
 
 HEADER = ["Email", "First Name", "Last Name", "Company", "Website", "Phone", "Favourite Colour"]
 
@@ -375,31 +376,12 @@ def test_error_csv_has_original_columns_row_number_and_error(
     assert all(r[-1] for r in rows[1:])
 
 
-def _secondary_indexes(engine: Engine) -> set[str]:
-    with engine.connect() as conn:
-        return set(
-            conn.execute(
-                text(
-                    "SELECT indexname FROM pg_indexes WHERE tablename = 'contacts' "
-                    "AND indexname NOT IN ('contacts_pkey', 'uq_contacts_email')"
-                )
-            ).scalars()
-        )
-
-
-def _primary_key(engine: Engine) -> str | None:
-    with engine.connect() as conn:
-        return conn.execute(
-            text("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'contacts'::regclass AND contype = 'p'")
-        ).scalar()
-
-
 def test_bulk_import_defers_secondary_indexes_and_rebuilds_them(
     clean_db: Engine, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from contact360_desktop.storage import import_indexes
 
-    before = _secondary_indexes(clean_db)
+    before = secondary_indexes(clean_db)
     assert before
     monkeypatch.setattr(import_indexes, "BULK_MIN_ROWS", 10)
     seen: list[set[str]] = []
@@ -407,7 +389,7 @@ def test_bulk_import_defers_secondary_indexes_and_rebuilds_them(
     calls = {"n": 0}
 
     def observing(*args: Any) -> Any:
-        seen.append(_secondary_indexes(clean_db))
+        seen.append(secondary_indexes(clean_db))
         calls["n"] += 1
         if calls["n"] == 3:
             raise ConnectionError("worker died")
@@ -419,14 +401,14 @@ def test_bulk_import_defers_secondary_indexes_and_rebuilds_them(
     with pytest.raises(ConnectionError):
         run_import(clean_db, job_id, settings, batch_rows=10)
     assert seen[0] == set()  # loading without them
-    assert _secondary_indexes(clean_db) == before  # rebuilt although the run failed
-    assert _primary_key(clean_db) == "PRIMARY KEY (id)"
+    assert secondary_indexes(clean_db) == before  # rebuilt although the run failed
+    assert primary_key(clean_db) == "PRIMARY KEY (id)"
     keys: list[str | None] = []
-    monkeypatch.setattr(imports, "_write_batch", lambda *a: (keys.append(_primary_key(clean_db)), real_write(*a))[1])
+    monkeypatch.setattr(imports, "_write_batch", lambda *a: (keys.append(primary_key(clean_db)), real_write(*a))[1])
     assert run_import(clean_db, job_id, settings, batch_rows=10) == "completed"
     assert keys and set(keys) == {None}  # the primary key was deferred too
-    assert _secondary_indexes(clean_db) == before
-    assert _primary_key(clean_db) == "PRIMARY KEY (id)"
+    assert secondary_indexes(clean_db) == before
+    assert primary_key(clean_db) == "PRIMARY KEY (id)"
     with clean_db.connect() as conn:
         assert (
             conn.execute(
@@ -448,11 +430,11 @@ def test_small_import_into_a_big_table_keeps_the_indexes(
 
     monkeypatch.setattr(import_indexes, "BULK_MIN_ROWS", 10)
     run(clean_db, settings, write_csv(tmp_path / "big.csv", _many_rows(60)))
-    before = _secondary_indexes(clean_db)
+    before = secondary_indexes(clean_db)
     seen: list[set[str]] = []
     real_write = imports._write_batch
     monkeypatch.setattr(
-        imports, "_write_batch", lambda *a: (seen.append(_secondary_indexes(clean_db)), real_write(*a))[1]
+        imports, "_write_batch", lambda *a: (seen.append(secondary_indexes(clean_db)), real_write(*a))[1]
     )
     rows = [[f"n{i}@example.com", "N", "", "", "", "", ""] for i in range(12)]
     assert run(clean_db, settings, write_csv(tmp_path / "small.csv", rows))["inserted"] == 12
@@ -468,5 +450,5 @@ def test_a_primary_key_index_built_before_a_crash_becomes_the_primary_key(clean_
     with clean_db.begin() as conn:
         conn.execute(text("CREATE UNIQUE INDEX contacts_pkey ON contacts (id)"))
     assert "contacts_pkey" not in import_indexes.restore_deferred_indexes(clean_db)  # found, not rebuilt
-    assert _primary_key(clean_db) == "PRIMARY KEY (id)"
-    assert _secondary_indexes(clean_db)
+    assert primary_key(clean_db) == "PRIMARY KEY (id)"
+    assert secondary_indexes(clean_db)

@@ -11,6 +11,7 @@ from contact360_desktop.tasks.app import TaskApp
 from contact360_desktop.tasks.dispatch import enqueue_job
 from contact360_desktop.tasks.lease import LOCK_KEY_SQL, lease_name
 from contact360_desktop.tasks.reaper import Reaper
+from tests.contact_indexes import primary_key, secondary_indexes
 from tests.tasks.fixtures import create_job, drain, job_row
 
 pytestmark = pytest.mark.timeout(60)
@@ -91,25 +92,11 @@ def test_pending_job_whose_message_was_lost_is_sent_again(app: TaskApp, clean_db
 def test_indexes_deferred_by_a_dead_bulk_import_are_rebuilt(app: TaskApp, clean_db: Engine) -> None:
     from contact360_desktop.storage.import_indexes import defer_indexes
 
-    def secondary_indexes() -> set[str]:
-        with clean_db.connect() as conn:
-            return set(
-                conn.execute(
-                    text("SELECT indexname FROM pg_indexes WHERE tablename = 'contacts' AND indexname LIKE 'ix_%'")
-                ).scalars()
-            )
-
-    def primary_key() -> str | None:
-        with clean_db.connect() as conn:
-            return conn.execute(
-                text("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'contacts'::regclass AND contype = 'p'")
-            ).scalar()
-
-    before = secondary_indexes()
+    before = secondary_indexes(clean_db)
     job_id = create_job(clean_db, rows=10, batch=5)
     assert set(defer_indexes(clean_db, job_id)) == before | {"contacts_pkey"}  # the import died after this
-    assert secondary_indexes() == set()
-    assert primary_key() is None
+    assert secondary_indexes(clean_db) == set()
+    assert primary_key(clean_db) is None
     Reaper(app, clean_db).sweep()
-    assert secondary_indexes() == before
-    assert primary_key() == "PRIMARY KEY (id)"
+    assert secondary_indexes(clean_db) == before
+    assert primary_key(clean_db) == "PRIMARY KEY (id)"
