@@ -26,9 +26,9 @@ from contact360_desktop.core.encoding import (
 )
 from contact360_desktop.core.errors import FileRejected
 from contact360_desktop.core.mapping import count_known_fields
-from contact360_desktop.core.records import RawRecord
+from contact360_desktop.core.records import RawRecord, Row
 
-__all__ = ["DELIMITERS", "CsvFile", "FileFormat", "open_csv", "sniff_format"]
+__all__ = ["DELIMITERS", "CsvFile", "FileFormat", "ReadPosition", "RowCursor", "open_csv", "sniff_format"]
 
 #: Bytes read to detect the encoding.
 SAMPLE_BYTES: Final = 1 << 20
@@ -263,36 +263,23 @@ class CsvFile:
         finally:
             rows.close()
 
-    def rows(self, skip: int = 0) -> Generator[tuple[int, int, list[str]], None, None]:
+    def rows(self, skip: int = 0) -> Generator[Row, None, None]:
         """:meth:`records` as bare ``(row_number, line_number, values)`` tuples.
 
         For the import's reader, which builds a RawRecord only for the rows that need
         one (those with an issue); same rows, numbers and errors as ``records``.
         """
-        stream = self._open_text()
+        cursor = self.cursor()
         try:
-            reader = self._reader(stream)
-            for _ in range(self._outputs_through_header):
-                next(reader)
-            row_number = 0
-            previous_line = reader.line_num
-            try:
-                for values in reader:
-                    start = previous_line + 1
-                    previous_line = reader.line_num
-                    # Fast path: a first cell with text means the row is not blank.
-                    first = values[0] if values else ""
-                    if (not first or first.isspace()) and _is_blank(values):
-                        continue
-                    row_number += 1
-                    if row_number > skip:
-                        yield row_number, start, values
-            except csv.Error as exc:
-                raise _csv_failure(exc, previous_line + 1) from None
-            except UnicodeDecodeError as exc:
-                raise _decode_failure(exc, self.format.encoding, reader.line_num + 1) from None
+            cursor.skip(skip)
+            while run := cursor.take(ROWS_PER_TAKE):
+                yield from run
         finally:
-            self._release(stream)
+            cursor.close()
+
+    def cursor(self) -> RowCursor:
+        """A :class:`RowCursor` at the first data row (closed with the CsvFile)."""
+        return RowCursor(self)
 
     def check_decodes(self) -> None:
         """Raise FileRejected, naming the line, if any part of the file is not valid text.
@@ -322,6 +309,91 @@ class CsvFile:
         """The first ``n`` records (for the wizard's preview)."""
         with closing(self.records()) as records:
             return list(islice(records, n))
+
+
+#: Rows parsed at a time by :meth:`CsvFile.rows`.
+ROWS_PER_TAKE: Final = 1_000
+
+
+@dataclass(frozen=True, slots=True)
+class ReadPosition:
+    """Where a record starts: a seek cookie of the decoded text stream (valid in any
+    encoding), and how many data rows and physical lines of the file come before it."""
+
+    offset: int
+    rows: int
+    lines: int
+
+
+class RowCursor:
+    """Reads a CSV's data rows in runs, from its start or from any :class:`ReadPosition`.
+
+    Blank lines are skipped; row and line numbers are the file's, wherever reading
+    started. The import's parallel readers use one each: a reader that has parsed a
+    run hands :meth:`position` to the next, which seeks there (:meth:`seek`), so no reader
+    parses the others' rows (rows are only countable by parsing: quoted values may
+    hold newlines).
+    """
+
+    def __init__(self, src: CsvFile) -> None:
+        self._src = src
+        self._stream = src._open_text()
+        self._rows = 0
+        self._lines = 0  # physical lines before the csv reader's first
+        self._reader = self._new_reader()
+        for _ in range(src._outputs_through_header):
+            next(self._reader)
+
+    def _new_reader(self) -> Any:
+        # Lines by readline, not by iterating the stream: iteration disables tell().
+        return self._src._reader(iter(self._stream.readline, ""))  # type: ignore[arg-type]
+
+    def position(self) -> ReadPosition:
+        """Where the row after the last one taken starts."""
+        return ReadPosition(self._stream.tell(), self._rows, self._lines + self._reader.line_num)
+
+    def seek(self, position: ReadPosition) -> None:
+        """Read on from ``position`` (another cursor's, of the same file and format)."""
+        self._stream.seek(position.offset)
+        self._rows, self._lines = position.rows, position.lines
+        self._reader = self._new_reader()
+
+    def skip(self, count: int) -> None:
+        """Parse past ``count`` rows (resuming after a checkpoint)."""
+        while count > 0 and (run := self.take(min(count, ROWS_PER_TAKE))):
+            count -= len(run)
+
+    def take(self, count: int) -> list[Row]:
+        """The next ``count`` rows, fewer at the end of the file, none after it."""
+        reader, lines, row_number = self._reader, self._lines, self._rows
+        run: list[Row] = []
+        if count <= 0:
+            return run
+        append = run.append
+        last = row_number + count
+        previous_line = reader.line_num
+        try:
+            for values in reader:
+                start = lines + previous_line + 1
+                previous_line = reader.line_num
+                # Fast path: a first cell with text means the row is not blank.
+                first = values[0] if values else ""
+                if (not first or first.isspace()) and _is_blank(values):
+                    continue
+                row_number += 1
+                append((row_number, start, values))
+                if row_number == last:
+                    break
+        except csv.Error as exc:
+            raise _csv_failure(exc, lines + previous_line + 1) from None
+        except UnicodeDecodeError as exc:
+            raise _decode_failure(exc, self._src.format.encoding, lines + reader.line_num + 1) from None
+        finally:
+            self._rows = row_number
+        return run
+
+    def close(self) -> None:
+        self._src._release(self._stream)
 
 
 def _with_start_lines(reader: Any, fmt: FileFormat) -> Iterator[tuple[int, list[str]]]:

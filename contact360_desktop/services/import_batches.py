@@ -10,9 +10,10 @@ starting a process would cost more than it saves) and :class:`ProcessBatchProduc
 (child processes; big files). A thread shares the GIL with the thread driving
 PostgreSQL, so the reader's ~12 µs of Python per row and the driver's own work run
 one after the other on one core; child processes put the reading on the other cores.
-Each child reads the whole file sequentially but validates and stages only its share
-of the batches (k, k + n, ...), sent whole through a pipe and taken in turn: file
-order, row numbers and checkpoints are exactly the thread's.
+Each child parses, validates and stages only its share of the batches (k, k + n, ...;
+the children hand each other where the next batch starts: RelayedRuns), sent whole
+through a pipe and taken in turn: file order, row numbers and checkpoints are exactly
+the thread's.
 """
 
 from __future__ import annotations
@@ -23,15 +24,18 @@ import multiprocessing
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from itertools import count, islice
+from itertools import count
 from multiprocessing.connection import Connection
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from contact360_desktop.core.fields import ERROR, MODE_UPSERT
 from contact360_desktop.core.records import CleanContact, RawRecord, Row, RowIssue, StagedRow
 from contact360_desktop.core.validation import BatchCleaner, column_keys
 from contact360_desktop.storage.staging import STAGED_FIELDS, StagedBatch, stage_rows, staged_row
+
+if TYPE_CHECKING:
+    from contact360_desktop.core.reader import RowCursor
 
 log = logging.getLogger(__name__)
 
@@ -77,40 +81,102 @@ Validate = Callable[[RawRecord], tuple[CleanContact | None, list[RowIssue]]]
 
 
 def build_batches(
-    rows: Iterator[Row],
+    next_rows: Callable[[], list[Row]],
     validate: Validate,
     header: list[str],
     mode: str,
-    batch_rows: int,
     clean: BatchCleaner,
-    part: int = 0,
-    parts: int = 1,
 ) -> Iterator[Batch]:
-    """Validate rows (CsvFile.rows) as they stream in and stage every ``batch_rows`` of them.
+    """Validate and stage each run of rows ``next_rows()`` gives, until it gives none.
 
-    Only one batch of rows is held at a time: memory is one batch, whatever the file
-    size. ``clean`` (RowValidator.batch_cleaner) stages the common all-valid rows of a
-    batch column by column; the rows it declines go through ``validate`` (as a RawRecord,
-    built only for them).
+    A run is consecutive records of the file (RowCursor.take, or a reader's share from
+    :class:`RelayedRuns`). Only one run is held at a time: memory is one batch, whatever
+    the file size. ``clean`` (RowValidator.batch_cleaner) stages the common all-valid
+    rows of a batch column by column; the rows it declines go through ``validate`` (as
+    a RawRecord, built only for them).
     """
-    rows = iter(rows)
     keys = column_keys(header)
     # Companies staged by earlier batches (staging.stage_rows). Upserts only: insert and
     # update modes drop rows the database rejects before the companies upsert, so a company
     # staged with such a row alone may not exist yet.
     known_companies: set[str] | None = set() if mode == MODE_UPSERT else None
-    for index in count():
-        if index % parts != part:  # another reader's batch: parse past it
-            if sum(1 for _ in islice(rows, batch_rows)) < batch_rows:
-                return
-            continue
-        chunk = list(islice(rows, batch_rows))
-        if not chunk:
-            return
-        batch = _build_batch(chunk, validate, keys, mode, clean, known_companies)
-        del chunk  # the batch's rows (the bulk of its memory) go before the hand-over
+    while rows := next_rows():
+        batch = _build_batch(rows, validate, keys, mode, clean, known_companies)
+        del rows  # the batch's rows (the bulk of its memory) go before the hand-over
         yield batch
         del batch  # the consumer may take a whole database round to come back
+
+
+def consecutive_runs(cursor: RowCursor, run_rows: int, skip: int = 0) -> Callable[[], list[Row]]:
+    """Runs of ``run_rows`` rows (a callable for :func:`build_batches`), the first after
+    ``skip`` rows: parsed past by the first call, so on the reader's own thread."""
+
+    def next_run() -> list[Row]:
+        nonlocal skip
+        if skip:
+            cursor.skip(skip)
+            skip = 0
+        return cursor.take(run_rows)
+
+    return next_run
+
+
+class RelayedRuns:
+    """Reader ``part``'s share of the file when ``parts`` readers take turns: runs
+    part, part + parts, ... of ``run_rows`` rows (a callable for :func:`build_batches`).
+
+    The readers form a ring of pipes. Having parsed a run, a reader sends the position
+    after it (core.reader.ReadPosition) to the next reader, which seeks there and parses
+    the following run while the first one validates its own: no reader parses another's
+    rows. None passed round the ring means the file ended (or a reader failed): stop.
+    Reader 0 starts at the first row after ``skip`` (a checkpoint); the others wait.
+    """
+
+    def __init__(
+        self,
+        cursor: RowCursor,
+        run_rows: int,
+        part: int,
+        inbox: Connection,
+        outbox: Connection,
+        skip: int = 0,
+    ) -> None:
+        self._cursor = cursor
+        self._run_rows = run_rows
+        self._inbox = inbox
+        self._outbox = outbox
+        self._skip = skip if part == 0 else None  # None: wait for a position
+        self._ended = False
+
+    def __call__(self) -> list[Row]:
+        if self._ended:
+            return []
+        try:
+            if self._skip is None:
+                position = self._inbox.recv()
+                if position is None:
+                    self._end()
+                    return []
+                self._cursor.seek(position)
+            else:
+                self._cursor.skip(self._skip)
+                self._skip = None
+            rows = self._cursor.take(self._run_rows)
+        except BaseException:
+            self._end()
+            raise
+        if len(rows) < self._run_rows:
+            self._end()
+        else:
+            self._outbox.send(self._cursor.position())
+        return rows
+
+    def _end(self) -> None:
+        self._ended = True
+        try:
+            self._outbox.send(None)
+        except OSError:  # that reader has stopped already
+            pass
 
 
 def _build_batch(
@@ -242,8 +308,10 @@ class SourceSpec:
 GC_EVERY_BATCHES = 20
 
 
-def _read_in_child(spec: SourceSpec, conn: Connection) -> None:
+def _read_in_child(spec: SourceSpec, conn: Connection, ring: tuple[Connection, Connection] | None) -> None:
     """Child process body: stream the file's batches to the parent, then _DONE or the exception.
+
+    ``ring``: this reader's (inbox, outbox) among several readers (RelayedRuns), or None.
 
     ``conn.send`` blocks until the parent takes the batch in its turn (a pipe holds
     64 KiB, a batch is megabytes), so a child is at most one of its batches ahead.
@@ -264,15 +332,14 @@ def _read_in_child(spec: SourceSpec, conn: Connection) -> None:
         with CsvFile(spec.path, spec.format) as src:
             header = list(src.header)
             validator = RowValidator(header, spec.mapping, phone_region=spec.phone_region)
+            cursor = src.cursor()
+            next_rows: Callable[[], list[Row]]
+            if ring is None:
+                next_rows = consecutive_runs(cursor, spec.batch_rows, spec.skip)
+            else:
+                next_rows = RelayedRuns(cursor, spec.batch_rows, spec.part, *ring, skip=spec.skip)
             batches = build_batches(
-                src.rows(skip=spec.skip),
-                validator.validate,
-                header,
-                spec.mode,
-                spec.batch_rows,
-                validator.batch_cleaner(STAGED_FIELDS),
-                spec.part,
-                spec.parts,
+                next_rows, validator.validate, header, spec.mode, validator.batch_cleaner(STAGED_FIELDS)
             )
             for sent, batch in enumerate(batches, start=1):
                 conn.send(batch)
@@ -299,25 +366,28 @@ class ProcessBatchProducer:
     """Reads and validates in child processes ('spawn': safe with threads, same on every OS).
 
     Same interface as BatchProducer. With ``readers`` children, child k builds batches
-    k, k + readers, ... (each parses the whole file, ~10% of a batch's cost, and skips
-    the others' batches) and the iteration takes them in turn: file order, row numbers
-    and checkpoints are exactly one reader's. Closing early (cancel, a database error)
+    k, k + readers, ... (parsing only those: RelayedRuns) and the iteration takes them
+    in turn: file order, row numbers and checkpoints are exactly one reader's. Closing early (cancel, a database error)
     ends the children; an exception raised in a child is re-raised in its turn.
     """
 
     def __init__(self, spec: SourceSpec, readers: int = 1) -> None:
         ctx = multiprocessing.get_context("spawn")
         self._conns: list[Connection] = []
-        self._child_conns: list[Connection] = []
+        self._child_conns: list[Connection] = []  # the children's ends, closed here once they start
+        # Reader k's inbox is ring[k]'s receiving end; reader k - 1 holds its sending end.
+        ring = [ctx.Pipe(duplex=False) for _ in range(readers)] if readers > 1 else []
         self._processes = []
         for part in range(readers):
             conn, child_conn = ctx.Pipe(duplex=False)
             self._conns.append(conn)
             self._child_conns.append(child_conn)
+            relay = (ring[part][0], ring[(part + 1) % readers][1]) if ring else None
+            self._child_conns.extend(relay or ())
             self._processes.append(
                 ctx.Process(
                     target=_read_in_child,
-                    args=(dataclasses.replace(spec, part=part, parts=readers), child_conn),
+                    args=(dataclasses.replace(spec, part=part, parts=readers), child_conn, relay),
                     name=f"contact360-import-reader-{part}",
                     daemon=True,
                 )
@@ -326,10 +396,11 @@ class ProcessBatchProducer:
         self._closed = False
 
     def __enter__(self) -> ProcessBatchProducer:
-        for process, child_conn in zip(self._processes, self._child_conns, strict=True):
+        for process in self._processes:
             process.start()
             self.pids.append(process.pid or 0)
-            child_conn.close()  # the child holds its end; EOF then means the child is gone
+        for child_conn in self._child_conns:
+            child_conn.close()  # the children hold their ends; EOF then means a child is gone
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -52,6 +52,7 @@ from contact360_desktop.services.import_batches import (
     SourceSpec,
     build_batches,
     can_use_child_process,
+    consecutive_runs,
 )
 from contact360_desktop.settings import Settings
 from contact360_desktop.storage import import_indexes
@@ -174,11 +175,10 @@ def run_import(
             else:
                 producer = BatchProducer(
                     build_batches(
-                        src.rows(skip=skip),
+                        consecutive_runs(src.cursor(), batch_rows, skip),
                         validator.validate,
                         src.header,
                         mode,
-                        batch_rows,
                         validator.batch_cleaner(STAGED_FIELDS),
                     )
                 )

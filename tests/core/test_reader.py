@@ -248,6 +248,20 @@ def test_rows_are_the_records_as_tuples(write_file: WriteFile) -> None:
         assert len(list(f.rows())) == 10
 
 
+def test_a_cursor_reads_on_from_another_cursors_position(write_file: WriteFile) -> None:
+    """What the import's readers hand each other: the rest of the file, with the file's numbers."""
+    text = "email,first_name\n\n" + "".join(f'u{i}@x.io,"{i}\n{i}"\n,\n' for i in range(10))
+    text += 'bad@x.io,"never closed\n' + "more text\n" * 20000
+    with open_csv(write_file(text)) as f:
+        everything = f.cursor().take(10)
+        first, second = f.cursor(), f.cursor()
+        assert first.take(4) == everything[:4]
+        second.seek(first.position())
+        assert second.take(6) == everything[4:]
+        with pytest.raises(FileRejected, match=r"^Line 33: .* never closed"):
+            second.take(1)
+
+
 def test_preview_returns_the_first_records(write_file: WriteFile) -> None:
     path = write_file("email\n" + "".join(f"u{i}@x.io\n" for i in range(100)))
     with open_csv(path) as f:
