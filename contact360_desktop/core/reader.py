@@ -272,8 +272,8 @@ class CsvFile:
         cursor = self.cursor()
         try:
             cursor.skip(skip)
-            while run := cursor.take(ROWS_PER_TAKE):
-                yield from run
+            while run := cursor.take(1):  # one at a time: a broken row further on is not read early
+                yield run[0]
         finally:
             cursor.close()
 
@@ -311,8 +311,8 @@ class CsvFile:
             return list(islice(records, n))
 
 
-#: Rows parsed at a time by :meth:`CsvFile.rows`.
-ROWS_PER_TAKE: Final = 1_000
+#: Rows held at a time while parsing past rows (RowCursor.skip).
+SKIP_RUN_ROWS: Final = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,7 +360,7 @@ class RowCursor:
 
     def skip(self, count: int) -> None:
         """Parse past ``count`` rows (resuming after a checkpoint)."""
-        while count > 0 and (run := self.take(min(count, ROWS_PER_TAKE))):
+        while count > 0 and (run := self.take(min(count, SKIP_RUN_ROWS))):
             count -= len(run)
 
     def take(self, count: int) -> list[Row]:

@@ -8,6 +8,7 @@ import io
 import tracemalloc
 import zipfile
 from collections.abc import Callable
+from itertools import islice
 from pathlib import Path
 
 import pytest
@@ -260,6 +261,13 @@ def test_a_cursor_reads_on_from_another_cursors_position(write_file: WriteFile) 
         assert second.take(6) == everything[4:]
         with pytest.raises(FileRejected, match=r"^Line 33: .* never closed"):
             second.take(1)
+
+
+def test_records_are_parsed_one_at_a_time(write_file: WriteFile) -> None:
+    """The wizard's sample stops before a broken row further on: nothing is read ahead."""
+    text = "email,first_name\n" + "".join(f"u{i}@x.io,U\n" for i in range(3))
+    with open_csv(write_file(text + 'bad@x.io,"never closed\n' + "more text\n" * 20000)) as f:
+        assert [r.row_number for r in islice(f.records(), 3)] == [1, 2, 3]
 
 
 def test_preview_returns_the_first_records(write_file: WriteFile) -> None:
