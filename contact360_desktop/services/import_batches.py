@@ -299,9 +299,8 @@ class SourceSpec:
     skip: int
     mode: str
     batch_rows: int = DEFAULT_BATCH_ROWS
-    #: This reader builds batches part, part + parts, part + 2 * parts, ... of the file.
+    #: This reader's place among the readers taking turns (0: it starts; see RelayedRuns).
     part: int = 0
-    parts: int = 1
 
 
 #: The reader child runs a full garbage collection after sending this many batches.
@@ -367,8 +366,9 @@ class ProcessBatchProducer:
 
     Same interface as BatchProducer. With ``readers`` children, child k builds batches
     k, k + readers, ... (parsing only those: RelayedRuns) and the iteration takes them
-    in turn: file order, row numbers and checkpoints are exactly one reader's. Closing early (cancel, a database error)
-    ends the children; an exception raised in a child is re-raised in its turn.
+    in turn: file order, row numbers and checkpoints are exactly one reader's. Closing
+    early (cancel, a database error) ends the children; an exception raised in a child
+    is re-raised in its turn.
     """
 
     def __init__(self, spec: SourceSpec, readers: int = 1) -> None:
@@ -387,7 +387,7 @@ class ProcessBatchProducer:
             self._processes.append(
                 ctx.Process(
                     target=_read_in_child,
-                    args=(dataclasses.replace(spec, part=part, parts=readers), child_conn, relay),
+                    args=(dataclasses.replace(spec, part=part), child_conn, relay),
                     name=f"contact360-import-reader-{part}",
                     daemon=True,
                 )
