@@ -19,7 +19,7 @@ from contact360_desktop.storage.staging import STAGED_FIELDS
 HEADER = "Email,First Name,Company,Website,Phone\n"
 
 
-def _file(path: Path, rows: int, encoding: str = "utf-8") -> Path:
+def _file(path: Path, rows: int) -> Path:
     lines = [HEADER]
     for n in range(rows):
         email = f"p{n % 37}@x.com" if n % 5 == 0 else f"p{n}@x.com"  # repeats across batches
@@ -28,7 +28,7 @@ def _file(path: Path, rows: int, encoding: str = "utf-8") -> Path:
         lines.append(f"{bad},{name},Co {n % 13},co{n % 13}.com,(415) 555-{n % 10000:04d}\n")
         if n % 9 == 0:
             lines.append("\n")  # blank lines are not rows
-    path.write_text("".join(lines), encoding=encoding)
+    path.write_text("".join(lines), encoding="utf-8")
     return path
 
 
