@@ -9,7 +9,7 @@ half of the contacts by the parity of the email's length (as even a split as a h
 and collations), hold the same entries and are built side by side on two connections
 (~5 s each).
 
-A search reads both halves: ``services.browse`` (now ``contact_search``) ORs the search
+A search reads both halves: ``services.browse.contact_search`` ORs the search
 expression over the two predicates, which the planner serves with a BitmapOr of the
 two index scans (a test checks it).
 
