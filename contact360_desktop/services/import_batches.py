@@ -99,7 +99,7 @@ def build_batches(
     # Companies staged by earlier batches (staging.stage_rows). Upserts only: insert and
     # update modes drop rows the database rejects before the companies upsert, so a company
     # staged with such a row alone may not exist yet.
-    known_companies: set[str] | None = set() if mode == MODE_UPSERT else None
+    known_companies: dict[str, str] | None = {} if mode == MODE_UPSERT else None
     while rows := next_rows():
         batch = _build_batch(rows, validate, keys, mode, clean, known_companies)
         del rows  # the batch's rows (the bulk of its memory) go before the hand-over
@@ -185,7 +185,7 @@ def _build_batch(
     keys: list[str],
     mode: str,
     clean: BatchCleaner,
-    known_companies: set[str] | None,
+    known_companies: dict[str, str] | None,
 ) -> Batch:
     """Validate and stage ``rows`` (consecutive records of the file, at least one)."""
     valid, declined = clean(rows)

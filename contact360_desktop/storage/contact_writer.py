@@ -48,7 +48,8 @@ CREATE TEMP TABLE IF NOT EXISTS {STAGE_TABLE} (
     company_name text,
     company_domain text,
     custom_fields jsonb,
-    new_company boolean NOT NULL
+    new_company boolean NOT NULL,
+    company_id uuid
 ) ON COMMIT DELETE ROWS
 """
 
@@ -70,35 +71,95 @@ _EXISTS_OR_SEEN = f"({_EXISTS} OR EXISTS (SELECT 1 FROM {DRY_RUN_SEEN} d WHERE d
 # batch of the file staged (new_company), and of those the ones already stored are filtered
 # out by a probe of the domain index before the sort and the speculative insertion (ON
 # CONFLICT stays for a company another importer adds at the same time).
-_UPSERT_COMPANIES_BY_DOMAIN = f"""
-INSERT INTO companies (name, domain)
-SELECT DISTINCT ON (s.company_domain) coalesce(s.company_name, s.company_domain), s.company_domain
+#
+# A new company gets the id the reader staged (staging.company_id); should that id be taken
+# (a company stored under it whose domain or name was changed since), the second pass of
+# each statement stores the company under a fresh id, and the remap below links to it.
+def _insert_companies_by_domain(company_id: str) -> str:
+    return f"""
+INSERT INTO companies (id, name, domain)
+SELECT DISTINCT ON (s.company_domain) {company_id}, coalesce(s.company_name, s.company_domain), s.company_domain
 FROM {STAGE_TABLE} s
 WHERE s.new_company AND s.company_domain IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM companies c WHERE lower(c.domain) = s.company_domain)
 ORDER BY s.company_domain, s.company_name IS NULL, s.row_number
 ON CONFLICT DO NOTHING
 """
-_UPSERT_COMPANIES_BY_NAME = f"""
-INSERT INTO companies (name)
-SELECT DISTINCT ON (lower(s.company_name)) s.company_name
+
+
+def _insert_companies_by_name(company_id: str) -> str:
+    return f"""
+INSERT INTO companies (id, name)
+SELECT DISTINCT ON (lower(s.company_name)) {company_id}, s.company_name
 FROM {STAGE_TABLE} s
 WHERE s.new_company AND s.company_domain IS NULL AND s.company_name IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM companies c WHERE c.domain IS NULL AND lower(c.name) = lower(s.company_name))
 ORDER BY lower(s.company_name), s.row_number
 ON CONFLICT DO NOTHING
 """
 
-_SOURCE = f"""
+
+_INSERT_COMPANIES = tuple(
+    insert(company_id)
+    for company_id in ("s.company_id", "gen_random_uuid()")
+    for insert in (_insert_companies_by_domain, _insert_companies_by_name)
+)
+
+# Staged company ids that are not the stored company's id: the company was stored before
+# under another id (created by hand, by an import before ids were derived from keys, or
+# another name differing only in case). Found among the flagged rows (a reader flags the
+# first rows of each company it meets), remembered for the rest of the import on this
+# connection, and applied to every row of the batches that follow.
+COMPANY_REMAP = "c360_company_remap"
+_CREATE_COMPANY_REMAP = (
+    f"CREATE TEMP TABLE IF NOT EXISTS {COMPANY_REMAP} (staged uuid PRIMARY KEY, stored uuid NOT NULL)"
+)
+_REMAP_COMPANIES = tuple(
+    f"""
+INSERT INTO {COMPANY_REMAP} (staged, stored)
+SELECT DISTINCT ON (s.company_id) s.company_id, c.id
+FROM {STAGE_TABLE} s JOIN companies c ON {match}
+WHERE s.new_company AND c.id <> s.company_id
+ON CONFLICT (staged) DO UPDATE SET stored = excluded.stored
+"""
+    for match in (
+        "lower(c.domain) = s.company_domain",
+        "c.domain IS NULL AND lower(c.name) = lower(s.company_name) AND s.company_domain IS NULL",
+    )
+)
+
+# Company deletions (migration 0008's sequence, advanced by the delete trigger). A company
+# deleted during an import may be the one a later batch's staged id names: from then on the
+# import looks each row's company up by domain and name, as any row's was before ids were
+# staged, so it never links a contact to a company that is gone.
+_COMPANY_DELETIONS = "SELECT pg_sequence_last_value('company_deletions')"
+
+
+def _source(company: str, joins: str = "") -> str:
+    """The staged rows as contacts, with ``company`` as their company_id."""
+    return f"""
 SELECT s.id, s.email, {", ".join(f"s.{c}" for c in CONTACT_COLUMNS)},
-       coalesce(cd.id, cn.id) AS company_id,
+       {company} AS company_id,
        coalesce(s.custom_fields, '{{}}'::jsonb) AS custom_fields
-FROM {STAGE_TABLE} s
+FROM {STAGE_TABLE} s{joins}
+"""
+
+
+#: How a batch's rows get their company ids (ContactWriter picks one per batch).
+STAGED, REMAPPED, LOOKED_UP = "staged", "remapped", "looked up"
+_SOURCES = {
+    STAGED: _source("s.company_id"),
+    REMAPPED: _source("coalesce(r.stored, s.company_id)", f"\nLEFT JOIN {COMPANY_REMAP} r ON r.staged = s.company_id"),
+    # A NULL probe key (a row with a domain, for the by-name lookup) ends the index scan
+    # before it descends, so each row costs one probe, not two.
+    LOOKED_UP: _source(
+        "coalesce(cd.id, cn.id)",
+        """
 LEFT JOIN companies cd ON lower(cd.domain) = s.company_domain
 LEFT JOIN companies cn ON cn.domain IS NULL
-                      AND lower(cn.name) = CASE WHEN s.company_domain IS NULL THEN lower(s.company_name) END
-"""
-# A NULL probe key (a row with a domain, for the by-name lookup) ends the index scan before
-# it descends, so each row costs one probe, not two.
+                      AND lower(cn.name) = CASE WHEN s.company_domain IS NULL THEN lower(s.company_name) END""",
+    ),
+}
 
 # True when applying src to the stored contact c would change nothing; never NULL (a new
 # value for a field stored as NULL is a change: "= ... IS TRUE", not a NULL that NOT keeps NULL).
@@ -106,11 +167,6 @@ _UNCHANGED = " AND ".join(
     [f"(src.{col} IS NULL OR (src.{col} = c.{col}) IS TRUE)" for col in (*CONTACT_COLUMNS, "company_id")]
     + ["c.custom_fields @> src.custom_fields"]
 )
-_CHANGED_SOURCE = f"""
-SELECT src.* FROM ({_SOURCE}) src
-WHERE NOT EXISTS (SELECT 1 FROM contacts c WHERE lower(c.email) = src.email AND {_UNCHANGED})
-"""
-
 _INSERT_COLUMNS = ("id", "email", *CONTACT_COLUMNS, "company_id", "custom_fields", "created_by_job")
 _SET_MERGED = ",\n    ".join(
     [f"{col} = coalesce(excluded.{col}, c.{col})" for col in (*CONTACT_COLUMNS, "company_id")]
@@ -134,26 +190,45 @@ SELECT count(*) FILTER (WHERE inserted) FROM written
 """
 
 
-_UPSERT_CONTACTS = _upsert_contacts(_CHANGED_SOURCE)
-# A first load into a (nearly) empty table: almost every row is new, so the pre-filter above
-# would probe the email index once per row for nothing (~1 s per 1M rows). The same guard moves to
-# the conflict arm instead, where only repeated emails meet it (a conflicting row it skips is
-# locked, not rewritten: cheap when conflicts are rare, which is why a re-import keeps the filter).
-_BULK_UPSERT_CONTACTS = _upsert_contacts(_SOURCE, f"WHERE NOT ({_UNCHANGED.replace('src.', 'excluded.')})")
+@dataclasses.dataclass(frozen=True)
+class _ContactStatements:
+    """The contact statements of one way to get the rows' company ids (_SOURCES)."""
 
-_INSERT_CONTACTS = f"""
+    upsert: str
+    bulk_upsert: str
+    insert: str
+    update: str
+
+
+def _contact_statements(source: str) -> _ContactStatements:
+    changed = f"""
+SELECT src.* FROM ({source}) src
+WHERE NOT EXISTS (SELECT 1 FROM contacts c WHERE lower(c.email) = src.email AND {_UNCHANGED})
+"""
+    return _ContactStatements(
+        upsert=_upsert_contacts(changed),
+        # A first load into a (nearly) empty table: almost every row is new, so the pre-filter
+        # above would probe the email index once per row for nothing (~1 s per 1M rows). The same
+        # guard moves to the conflict arm instead, where only repeated emails meet it (a
+        # conflicting row it skips is locked, not rewritten: cheap when conflicts are rare, which
+        # is why a re-import keeps the filter).
+        bulk_upsert=_upsert_contacts(source, f"WHERE NOT ({_UNCHANGED.replace('src.', 'excluded.')})"),
+        insert=f"""
 INSERT INTO contacts AS c ({", ".join(_INSERT_COLUMNS)})
 SELECT {", ".join(f"src.{col}" for col in _INSERT_COLUMNS[:-1])}, %(job)s
-FROM ({_SOURCE}) src
+FROM ({source}) src
 ON CONFLICT (lower(email)) DO NOTHING
-"""
-
-_UPDATE_CONTACTS = f"""
+""",
+        update=f"""
 UPDATE contacts c SET
     {_SET_MERGED.replace("excluded.", "src.")}
-FROM ({_SOURCE}) src
+FROM ({source}) src
 WHERE lower(c.email) = src.email AND NOT ({_UNCHANGED})
-"""
+""",
+    )
+
+
+_STATEMENTS = {name: _contact_statements(source) for name, source in _SOURCES.items()}
 
 
 # Statistics of contacts and companies lag far behind during an import, and plans built on
@@ -190,6 +265,28 @@ class ContactWriter:
         self.dry_run = dry_run
         self.bulk = bulk
         self._dry_run_started = False
+        self._deletions: tuple[Any, ...] | None = None  # company deletions when the first batch came
+        self._company_source = STAGED
+
+    def _company_ids(self, cur: psycopg.Cursor[Any]) -> str:
+        """After the companies upsert: how this batch's rows get their company ids (_SOURCES)."""
+        cur.execute(_COMPANY_DELETIONS)
+        deletions = tuple(cur.fetchone() or ())
+        if self._deletions is None:
+            self._deletions = deletions
+            cur.execute(_CREATE_COMPANY_REMAP)
+            cur.execute(f"TRUNCATE {COMPANY_REMAP}")
+        elif deletions != self._deletions:
+            self._company_source = LOOKED_UP
+        if self._company_source == LOOKED_UP:
+            return LOOKED_UP
+        remapped = 0
+        for statement in _REMAP_COMPANIES:
+            cur.execute(statement)
+            remapped += cur.rowcount
+        if remapped:
+            self._company_source = REMAPPED
+        return self._company_source
 
     def write(self, batch: StagedBatch) -> WriteResult:
         """Stage and apply one batch. Counts are per distinct email; the caller maps them to rows."""
@@ -214,19 +311,20 @@ class ContactWriter:
                 result.rejected_emails = self._remove_stage_rows(cur, f"NOT {exists}")
             if self.dry_run:
                 return self._dry_run_counts(cur, result)
-            cur.execute(_UPSERT_COMPANIES_BY_DOMAIN)
-            cur.execute(_UPSERT_COMPANIES_BY_NAME)
+            for statement in _INSERT_COMPANIES:
+                cur.execute(statement)
+            statements = _STATEMENTS[self._company_ids(cur)]
             params = {"job": self.job_id}
             remaining = batch.distinct - len(result.rejected_emails)
             if self.mode == MODE_UPSERT:
-                cur.execute(_BULK_UPSERT_CONTACTS if self.bulk else _UPSERT_CONTACTS, params)
+                cur.execute(statements.bulk_upsert if self.bulk else statements.upsert, params)
                 result.inserted = _scalar(cur)
                 result.updated = remaining - result.inserted
             elif self.mode == MODE_INSERT:
-                cur.execute(_INSERT_CONTACTS, params)
+                cur.execute(statements.insert, params)
                 result.inserted = cur.rowcount
             else:
-                cur.execute(_UPDATE_CONTACTS, params)
+                cur.execute(statements.update, params)
                 result.updated = remaining
         return result
 

@@ -68,9 +68,10 @@ def _relayed_batches(path: Path, mode: str, batch_rows: int, parts: int, skip: i
 
 
 def _summary(batch: Batch) -> tuple[Any, ...]:
-    """All of a batch but its payload's new ids and company flags (per reader by design)."""
+    """All of a batch but its payload's new ids and company flags (per reader by design);
+    the company ids are the same whichever reader staged them."""
     staged = batch.staged
-    rows = [line.split(b"\t")[1:-1] for line in staged.payload.splitlines()]
+    rows = [(cells[1:-2], cells[-1]) for cells in (line.split(b"\t") for line in staged.payload.splitlines())]
     return (
         batch.first_row,
         batch.last_row,

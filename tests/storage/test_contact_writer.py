@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
 from contact360_desktop.core.fields import ERROR, MODE_INSERT, MODE_UPDATE, MODE_UPSERT
@@ -146,7 +148,7 @@ def test_companies_staged_by_earlier_batches_are_linked_not_looked_up_again(
 ) -> None:
     """The reader remembers the companies of earlier batches (known_companies): their rows
     skip the companies upsert but still link; new ones, and names differing in case, do not skip."""
-    known: set[str] = set()
+    known: dict[str, str] = {}
     batches = [
         [contact(1, "a@x.com", company_name="Acme", company_domain="acme.com"), contact(2, "b@x.com", company_name="Globex")],
         [
@@ -160,7 +162,7 @@ def test_companies_staged_by_earlier_batches_are_linked_not_looked_up_again(
         staged = stage_rows([staged_row(c) for c in rows], MODE_UPSERT, None, known)
         with clean_db.connect() as conn, conn.begin():
             ContactWriter(conn.connection.driver_connection, job_id, MODE_UPSERT, False).write(staged)
-    assert known == {"acme.com", "\x00Globex", "\x00GLOBEX", "hooli.com"}
+    assert set(known) == {"acme.com", "\x00Globex", "\x00GLOBEX", "hooli.com"}
     rows = stored(clean_db)
     assert rows["a@x.com"]["company_id"] == rows["c@x.com"]["company_id"]
     assert rows["c@x.com"]["company"] == "Acme"
@@ -170,19 +172,117 @@ def test_companies_staged_by_earlier_batches_are_linked_not_looked_up_again(
         assert conn.execute(text("SELECT count(*) FROM companies")).scalar() == 3
 
 
+def _write_batches(engine: Engine, job_id: uuid.UUID, batches: list[list[CleanContact]], between: Any = None) -> None:
+    """Batches of one import: one writer on one connection, each batch its own transaction, the
+    reader's memory of companies kept across them; ``between(number)`` runs after each batch."""
+    known: dict[str, str] = {}
+    with engine.connect() as conn:
+        writer = ContactWriter(conn.connection.driver_connection, job_id, MODE_UPSERT, False)
+        for number, rows in enumerate(batches):
+            with conn.begin():
+                writer.write(stage_rows([staged_row(c) for c in rows], MODE_UPSERT, None, known))
+            if between is not None:
+                between(number)
+
+
+def _dangling_company_ids(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(
+            conn.execute(
+                text(
+                    "SELECT count(*) FROM contacts c WHERE c.company_id IS NOT NULL "
+                    "AND NOT EXISTS (SELECT 1 FROM companies co WHERE co.id = c.company_id)"
+                )
+            ).scalar_one()
+        )
+
+
+def test_new_companies_get_the_ids_the_reader_staged(clean_db: Engine, job_id: uuid.UUID) -> None:
+    _write_batches(
+        clean_db,
+        job_id,
+        [[contact(1, "a@x.com", company_name="Acme", company_domain="acme.com"), contact(2, "b@x.com", company_name="Globex")]],
+    )
+    rows = stored(clean_db)
+    assert rows["a@x.com"]["company_id"] == uuid.uuid5(staging.COMPANY_ID_NAMESPACE, "acme.com")
+    assert rows["b@x.com"]["company_id"] == uuid.uuid5(staging.COMPANY_ID_NAMESPACE, "\x00Globex")
+
+
+@given(st.text(st.characters(blacklist_categories=("Cs",))))
+def test_company_ids_are_uuid5_of_the_key(key: str) -> None:
+    expected = uuid.uuid5(staging.COMPANY_ID_NAMESPACE, key).hex if key else ""
+    assert staging.company_id(key) == expected
+
+
+def test_companies_stored_under_other_ids_are_linked_in_every_batch(clean_db: Engine, job_id: uuid.UUID) -> None:
+    """Companies created before (random ids), and a name differing in case from a stored one:
+    their rows link to the stored company, in the batch that meets them first and in later ones,
+    where the reader no longer flags them."""
+    with clean_db.begin() as conn:
+        acme = conn.execute(text("INSERT INTO companies (name, domain) VALUES ('Acme', 'acme.com') RETURNING id")).scalar_one()
+        globex = conn.execute(text("INSERT INTO companies (name) VALUES ('Globex') RETURNING id")).scalar_one()
+    batches = [
+        [contact(1, "a@x.com", company_domain="acme.com"), contact(2, "b@x.com", company_name="GLOBEX")],
+        [contact(3, "c@x.com", company_domain="acme.com"), contact(4, "d@x.com", company_name="GLOBEX")],
+        [contact(5, "e@x.com", company_domain="hooli.com")],
+    ]
+    _write_batches(clean_db, job_id, batches)
+    rows = stored(clean_db)
+    assert [rows[f"{p}@x.com"]["company_id"] for p in "abcd"] == [acme, globex, acme, globex]
+    assert rows["e@x.com"]["company_id"].hex == staging.company_id("hooli.com")
+    with clean_db.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM companies")).scalar() == 3
+
+
+def test_a_company_whose_derived_id_is_taken_is_stored_under_another(clean_db: Engine, job_id: uuid.UUID) -> None:
+    """A company stored under acme.com's derived id but since moved to another domain keeps it;
+    acme.com becomes a company of its own, which its rows link to."""
+    with clean_db.begin() as conn:
+        conn.execute(
+            text("INSERT INTO companies (id, name, domain) VALUES (:id, 'Acme Moved', 'acme.io')"),
+            {"id": uuid.UUID(staging.company_id("acme.com"))},
+        )
+    _write_batches(clean_db, job_id, [[contact(1, "a@x.com", company_domain="acme.com")], [contact(2, "b@x.com", company_domain="acme.com")]])
+    rows = stored(clean_db)
+    assert rows["a@x.com"]["domain"] == rows["b@x.com"]["domain"] == "acme.com"
+    assert rows["a@x.com"]["company_id"].hex != staging.company_id("acme.com")
+    with clean_db.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM companies")).scalar() == 2
+
+
+def test_a_company_deleted_during_an_import_is_never_linked_again(clean_db: Engine, job_id: uuid.UUID) -> None:
+    """Deleted after the batch that created it: the later rows of that company (not flagged:
+    the reader remembers it) must not point at it; they are looked up, as in a new import."""
+
+    def delete_acme(number: int) -> None:
+        if number == 0:
+            with clean_db.begin() as conn:
+                conn.execute(text("DELETE FROM companies WHERE domain = 'acme.com'"))
+
+    batches = [
+        [contact(1, "a@x.com", company_domain="acme.com"), contact(2, "b@x.com", company_domain="hooli.com")],
+        [contact(3, "c@x.com", company_domain="acme.com"), contact(4, "d@x.com", company_domain="hooli.com")],
+    ]
+    _write_batches(clean_db, job_id, batches, delete_acme)
+    rows = stored(clean_db)
+    assert rows["a@x.com"]["company_id"] is None and rows["c@x.com"]["company_id"] is None
+    assert rows["b@x.com"]["company_id"] == rows["d@x.com"]["company_id"] is not None
+    assert _dangling_company_ids(clean_db) == 0
+
+
 def test_companies_past_the_memory_limit_are_left_to_the_database(
     clean_db: Engine, job_id: uuid.UUID, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Once known_companies is full, new companies are flagged in every batch (and still linked once)."""
     monkeypatch.setattr(staging, "KNOWN_COMPANIES_LIMIT", 1)
-    known: set[str] = set()
+    known: dict[str, str] = {}
     for number, domain in enumerate(["a.com", "b.com", "b.com", "c.com", "b.com"], start=1):
         staged = stage_rows(
             [staged_row(contact(number, f"p{number}@x.com", company_domain=domain))], MODE_UPSERT, None, known
         )
         with clean_db.connect() as conn, conn.begin():
             ContactWriter(conn.connection.driver_connection, job_id, MODE_UPSERT, False).write(staged)
-    assert known == {"a.com"}
+    assert set(known) == {"a.com"}
     rows = stored(clean_db)
     assert len({rows[f"p{n}@x.com"]["company_id"] for n in (2, 3, 5)}) == 1
     with clean_db.connect() as conn:
@@ -206,10 +306,12 @@ def test_company_lookups_probe_the_indexes_whatever_the_statistics(clean_db: Eng
         cur.execute(contact_writer._CREATE_STAGE)
         with cur.copy(contact_writer._COPY_STAGE) as copy:
             copy.write(staged.payload)
-        cur.execute("EXPLAIN " + contact_writer._SOURCE)
-        plan = "\n".join(row[0] for row in cur.fetchall())
-    assert "Index Scan using uq_companies_name_without_domain" in plan, plan
-    assert "Materialize" not in plan and "Seq Scan on companies" not in plan, plan
+        cur.execute(contact_writer._CREATE_COMPANY_REMAP)
+        for statement in (contact_writer._SOURCES[contact_writer.LOOKED_UP], *contact_writer._REMAP_COMPANIES[1:]):
+            cur.execute("EXPLAIN " + statement)
+            plan = "\n".join(row[0] for row in cur.fetchall())
+            assert "Index Scan using uq_companies_name_without_domain" in plan, plan
+            assert "Materialize" not in plan and "Seq Scan on companies" not in plan, plan
 
 
 def test_insert_only_rejects_existing_and_repeated_emails(clean_db: Engine, write: Any) -> None:
