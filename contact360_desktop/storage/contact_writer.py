@@ -5,7 +5,8 @@ merges rows that share an email and encodes them as one ``COPY`` payload;
 :class:`ContactWriter` (runs on the database connection) COPYs that payload into a
 temporary staging table and applies it with a few set-based statements, inside the
 caller's transaction: companies by domain else by name, contacts by email, then the
-row errors by COPY. Nothing here commits.
+row errors by COPY. Each row arrives with its company's id (staging.company_id), so the
+contacts need no company lookup. Nothing here commits.
 
 Rows whose values would not change a stored contact are filtered out before the
 upsert, so a re-import neither rewrites nor locks them (they still count as updated).
@@ -265,7 +266,8 @@ class ContactWriter:
         self.dry_run = dry_run
         self.bulk = bulk
         self._dry_run_started = False
-        self._deletions: tuple[Any, ...] | None = None  # company deletions when the first batch came
+        # The row of _COMPANY_DELETIONS when the first batch came (None: none came yet).
+        self._deletions: tuple[Any, ...] | None = None
         self._company_source = STAGED
 
     def _company_ids(self, cur: psycopg.Cursor[Any]) -> str:
