@@ -26,11 +26,10 @@ sys.path.insert(0, str(ROOT))
 
 from contact360_desktop.storage import import_indexes  # noqa: E402
 from contact360_desktop.storage.db import libpq_dsn, make_engine  # noqa: E402
+from contact360_desktop.storage.staging import CONTACT_COLUMNS  # noqa: E402
 
-COLUMNS = (
-    "id, email, first_name, last_name, title, phone, mobile_phone, linkedin_url, city, state, country, "
-    "seniority, department, company_id, custom_fields, created_by_job"
-)
+#: The columns an import writes (storage.contact_writer), in a COPY column list.
+COLUMNS = ", ".join(("id", "email", *CONTACT_COLUMNS, "company_id", "custom_fields", "created_by_job"))
 
 
 def main() -> int:

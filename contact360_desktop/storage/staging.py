@@ -165,10 +165,9 @@ def _company_columns(keys: list[str], known: dict[str, str] | None) -> tuple[lis
     exact name (case kept: a name differing only in case is flagged and left to the
     database, whose lower() is the judge). ``known`` maps the keys met so far to their ids.
     """
-    cached = known if known is not None else {}
-    ids = [cached.get(key) or company_id(key) for key in keys]
     if known is None:
-        return ["t" if key else "f" for key in keys], ids
+        return ["t" if key else "f" for key in keys], list(map(company_id, keys))
+    ids = [known.get(key) or company_id(key) for key in keys]
     flags = ["t" if key and key not in known else "f" for key in keys]
     if len(known) < KNOWN_COMPANIES_LIMIT:
         known.update((key, new_id) for key, new_id in zip(keys, ids, strict=True) if key)

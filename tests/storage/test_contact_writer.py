@@ -143,12 +143,25 @@ def test_company_matching_by_domain_then_by_name(clean_db: Engine, write: Any) -
         assert conn.execute(text("SELECT count(*) FROM companies")).scalar() == 3
 
 
+def _write_batches(engine: Engine, job_id: uuid.UUID, batches: list[list[CleanContact]], between: Any = None) -> dict[str, str]:
+    """Batches of one import: one writer on one connection, each batch its own transaction, the
+    reader's memory of companies kept across them (returned); ``between(number)`` runs after each batch."""
+    known: dict[str, str] = {}
+    with engine.connect() as conn:
+        writer = ContactWriter(conn.connection.driver_connection, job_id, MODE_UPSERT, False)
+        for number, rows in enumerate(batches):
+            with conn.begin():
+                writer.write(stage_rows([staged_row(c) for c in rows], MODE_UPSERT, None, known))
+            if between is not None:
+                between(number)
+    return known
+
+
 def test_companies_staged_by_earlier_batches_are_linked_not_looked_up_again(
     clean_db: Engine, job_id: uuid.UUID
 ) -> None:
     """The reader remembers the companies of earlier batches (known_companies): their rows
     skip the companies upsert but still link; new ones, and names differing in case, do not skip."""
-    known: dict[str, str] = {}
     batches = [
         [contact(1, "a@x.com", company_name="Acme", company_domain="acme.com"), contact(2, "b@x.com", company_name="Globex")],
         [
@@ -158,10 +171,7 @@ def test_companies_staged_by_earlier_batches_are_linked_not_looked_up_again(
             contact(6, "f@x.com", company_name="Hooli", company_domain="hooli.com"),  # its first name wins
         ],
     ]
-    for rows in batches:
-        staged = stage_rows([staged_row(c) for c in rows], MODE_UPSERT, None, known)
-        with clean_db.connect() as conn, conn.begin():
-            ContactWriter(conn.connection.driver_connection, job_id, MODE_UPSERT, False).write(staged)
+    known = _write_batches(clean_db, job_id, batches)
     assert set(known) == {"acme.com", "\x00Globex", "\x00GLOBEX", "hooli.com"}
     rows = stored(clean_db)
     assert rows["a@x.com"]["company_id"] == rows["c@x.com"]["company_id"]
@@ -170,19 +180,6 @@ def test_companies_staged_by_earlier_batches_are_linked_not_looked_up_again(
     assert (rows["e@x.com"]["company"], rows["f@x.com"]["company"]) == ("Hooli", "Hooli")
     with clean_db.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM companies")).scalar() == 3
-
-
-def _write_batches(engine: Engine, job_id: uuid.UUID, batches: list[list[CleanContact]], between: Any = None) -> None:
-    """Batches of one import: one writer on one connection, each batch its own transaction, the
-    reader's memory of companies kept across them; ``between(number)`` runs after each batch."""
-    known: dict[str, str] = {}
-    with engine.connect() as conn:
-        writer = ContactWriter(conn.connection.driver_connection, job_id, MODE_UPSERT, False)
-        for number, rows in enumerate(batches):
-            with conn.begin():
-                writer.write(stage_rows([staged_row(c) for c in rows], MODE_UPSERT, None, known))
-            if between is not None:
-                between(number)
 
 
 def _dangling_company_ids(engine: Engine) -> int:
@@ -275,13 +272,9 @@ def test_companies_past_the_memory_limit_are_left_to_the_database(
 ) -> None:
     """Once known_companies is full, new companies are flagged in every batch (and still linked once)."""
     monkeypatch.setattr(staging, "KNOWN_COMPANIES_LIMIT", 1)
-    known: dict[str, str] = {}
-    for number, domain in enumerate(["a.com", "b.com", "b.com", "c.com", "b.com"], start=1):
-        staged = stage_rows(
-            [staged_row(contact(number, f"p{number}@x.com", company_domain=domain))], MODE_UPSERT, None, known
-        )
-        with clean_db.connect() as conn, conn.begin():
-            ContactWriter(conn.connection.driver_connection, job_id, MODE_UPSERT, False).write(staged)
+    domains = ["a.com", "b.com", "b.com", "c.com", "b.com"]
+    batches = [[contact(number, f"p{number}@x.com", company_domain=domain)] for number, domain in enumerate(domains, start=1)]
+    known = _write_batches(clean_db, job_id, batches)
     assert set(known) == {"a.com"}
     rows = stored(clean_db)
     assert len({rows[f"p{n}@x.com"]["company_id"] for n in (2, 3, 5)}) == 1
